@@ -1,0 +1,77 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { agentKey, type ThreatAlert } from '@ward/contracts';
+import { MessageProducer, TopicAdmin } from '@ward/messaging';
+import { MetricsService } from '@ward/observability';
+import { CooldownStore, ThreatAlertRepository } from '@ward/persistence';
+import { type Counter } from 'prom-client';
+import { MONITOR_CONFIG, type MonitorConfig } from '../config/monitor.config';
+
+// Redis keeps a cooldown key this much longer (wall clock) than its event-time
+// span, so a consumer catching up on old data still sees it.
+const COOLDOWN_RETENTION_FACTOR = 4;
+
+/**
+ * Emits alerts: suppresses those inside their agent's cooldown, stores the rest
+ * in PostgreSQL and publishes them. Everything is keyed by the deterministic
+ * alertId, so reprocessing after a crash re-publishes the same ids and inserts
+ * nothing twice; downstream consumers deduplicate by alertId.
+ */
+@Injectable()
+export class AlertsService {
+  private readonly emitted: Counter<'detector' | 'severity'>;
+  private readonly suppressed: Counter<'detector'>;
+
+  constructor(
+    @Inject(MONITOR_CONFIG) private readonly config: MonitorConfig,
+    private readonly cooldowns: CooldownStore,
+    private readonly alerts: ThreatAlertRepository,
+    private readonly producer: MessageProducer,
+    private readonly topics: TopicAdmin,
+    metrics: MetricsService,
+  ) {
+    this.emitted = metrics.counter({
+      name: 'ward_alerts_emitted_total',
+      help: 'ThreatAlerts published, by detector and severity.',
+      labelNames: ['detector', 'severity'],
+    });
+    this.suppressed = metrics.counter({
+      name: 'ward_alerts_suppressed_total',
+      help: 'ThreatAlerts withheld because the agent and detector were in cooldown.',
+      labelNames: ['detector'],
+    });
+  }
+
+  async emit(candidates: readonly ThreatAlert[]): Promise<ThreatAlert[]> {
+    if (candidates.length === 0) {
+      return [];
+    }
+    const allowed: ThreatAlert[] = [];
+    for (const alert of candidates) {
+      const ok =
+        this.config.cooldownMs === 0 ||
+        (await this.cooldowns.claim({
+          tenantId: alert.tenantId,
+          agentId: alert.agentId,
+          detector: alert.detector,
+          alertId: alert.alertId,
+          eventTimeMs: Date.parse(alert.window.start),
+          cooldownMs: this.config.cooldownMs,
+          retainMs: this.config.cooldownMs * COOLDOWN_RETENTION_FACTOR,
+        }));
+      if (ok) {
+        allowed.push(alert);
+      } else {
+        this.suppressed.inc({ detector: alert.detector });
+      }
+    }
+    await this.alerts.saveNew(allowed);
+    await this.producer.send(
+      this.topics.topics.threatAlerts.name,
+      allowed.map((alert) => ({ key: agentKey(alert.tenantId, alert.agentId), value: alert })),
+    );
+    for (const alert of allowed) {
+      this.emitted.inc({ detector: alert.detector, severity: alert.severity });
+    }
+    return allowed;
+  }
+}

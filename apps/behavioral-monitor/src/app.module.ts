@@ -1,0 +1,41 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { MessagingModule } from '@ward/messaging';
+import { ObservabilityModule } from '@ward/observability';
+import { PersistenceModule, RedisModule } from '@ward/persistence';
+import { ConfigModule } from './config/config.module';
+import { MONITOR_CONFIG, type MonitorConfig } from './config/monitor.config';
+import { EventsConsumer } from './profiles/events.consumer';
+import { ProfilesModule } from './profiles/profiles.module';
+
+export const SERVICE_NAME = 'behavioral-monitor';
+
+@Module({})
+export class AppModule {
+  static register(config: MonitorConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.register(config),
+        ObservabilityModule.forRoot({ serviceName: SERVICE_NAME }),
+        PersistenceModule.forRoot({
+          inject: [MONITOR_CONFIG],
+          useFactory: (c: MonitorConfig) => ({ url: c.databaseUrl, applicationName: SERVICE_NAME }),
+        }),
+        RedisModule.forRoot({
+          inject: [MONITOR_CONFIG],
+          useFactory: (c: MonitorConfig) => c.redis,
+        }),
+        MessagingModule.forRoot({
+          inject: [MONITOR_CONFIG],
+          useFactory: (c: MonitorConfig) => ({ ...c.kafka, ensureTopics: true }),
+        }),
+        MessagingModule.forConsumer({
+          inject: [MONITOR_CONFIG],
+          useFactory: (c: MonitorConfig) => ({ groupId: c.consumerGroup }),
+          handlers: [EventsConsumer],
+          imports: [ProfilesModule],
+        }),
+      ],
+    };
+  }
+}

@@ -1,0 +1,17 @@
+import 'reflect-metadata';
+import { ConfigError } from '@ward/config';
+import { listen } from '@ward/observability';
+import { createMonitorApp } from './app';
+import { SERVICE_NAME } from './app.module';
+import { loadMonitorConfig } from './config/monitor.config';
+
+async function main(): Promise<void> {
+  const config = loadMonitorConfig();
+  const app = await createMonitorApp(config);
+  await listen(app, config.http.host, config.http.port, SERVICE_NAME);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? `${SERVICE_NAME}: ${error.message}` : error);
+  process.exit(1);
+});

@@ -1,0 +1,225 @@
+import { agentKey, type DeadLetter, type ThreatAlert, topicRegistry } from '@ward/contracts';
+import { createKafka } from '@ward/messaging';
+import {
+  callSeries,
+  freePort,
+  infraEnv,
+  type ServiceProcess,
+  startService,
+  TopicRecorder,
+  toNdjson,
+  uniqueTag,
+} from '@ward/testing';
+import Redis from 'ioredis';
+import { type Kafka, type Producer } from 'kafkajs';
+import { Client } from 'pg';
+
+/**
+ * The walking skeleton end to end: both services as real processes against the
+ * real broker, PostgreSQL and Redis. Telemetry posted over HTTP becomes
+ * BehavioralEvents, the monitor profiles them and a burst becomes one alert on
+ * the topic, in PostgreSQL and as a cooldown in Redis.
+ */
+const tag = uniqueTag('e2e');
+const prefix = `${tag}.`;
+const topics = topicRegistry(prefix);
+const tenant = tag.replace(/[^A-Za-z0-9]/g, '');
+const redisPrefix = `${tag}:`;
+const WINDOW = 60_000;
+// Aligned to a window, two hours back: event time, so the test takes seconds, not minutes.
+const START = Math.floor((Date.now() - 2 * 3_600_000) / WINDOW) * WINDOW;
+
+describe('ingest → monitor → alert, end to end', () => {
+  const env = infraEnv();
+  const common = {
+    ...env,
+    KAFKA_TOPIC_PREFIX: prefix,
+    LOG_LEVEL: 'warn',
+    REDIS_KEY_PREFIX: redisPrefix,
+  };
+  let ingest: ServiceProcess;
+  let monitor: ServiceProcess;
+  let kafka: Kafka;
+  let producer: Producer;
+  let recorder: TopicRecorder;
+  let pg: Client;
+  let redis: Redis;
+
+  beforeAll(async () => {
+    [ingest, monitor] = await Promise.all([
+      startService(
+        'sentinel-ingest',
+        { ...common, INGEST_DEFAULT_TENANT: tenant },
+        { port: await freePort() },
+      ),
+      startService(
+        'behavioral-monitor',
+        { ...common, MONITOR_CONSUMER_GROUP: `${prefix}monitor` },
+        { port: await freePort() },
+      ),
+    ]);
+    kafka = createKafka({
+      brokers: env.KAFKA_BROKERS.split(','),
+      clientId: 'e2e',
+      topicPrefix: prefix,
+      ensureTopics: false,
+    });
+    producer = kafka.producer();
+    await producer.connect();
+    recorder = await new TopicRecorder(
+      kafka,
+      [topics.threatAlerts.name, topics.dlq.name],
+      `${prefix}recorder`,
+    ).start();
+    pg = new Client({ connectionString: env.DATABASE_URL });
+    await pg.connect();
+    redis = new Redis(env.REDIS_URL);
+  });
+
+  afterAll(async () => {
+    await recorder?.stop();
+    await producer?.disconnect();
+    await pg?.end();
+    redis?.disconnect();
+    const codes = await Promise.all([ingest?.stop(), monitor?.stop()]);
+    // A clean SIGTERM drains and exits 0; anything else is a shutdown bug.
+    expect(codes).toEqual([0, 0]);
+  });
+
+  async function send(records: readonly unknown[]): Promise<void> {
+    const res = await fetch(`${ingest.baseUrl}/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body: toNdjson(records),
+    });
+    expect(res.status).toBe(202);
+    const body = (await res.json()) as { accepted: number; rejected: number };
+    expect(body).toMatchObject({ accepted: records.length, rejected: 0 });
+  }
+
+  const alertsFor = (agentId: string) =>
+    recorder
+      .on(topics.threatAlerts.name)
+      .map((m) => m.value as ThreatAlert)
+      .filter((a) => a.agentId === agentId);
+
+  it('turns a burst posted over HTTP into one alert on the topic, in PostgreSQL and in Redis', async () => {
+    const calm = ['calm-1', 'calm-2', 'calm-3'].flatMap((agentId) =>
+      callSeries({
+        tenantId: tenant,
+        agentId,
+        startMs: START,
+        windowMs: WINDOW,
+        perWindow: [10, 12, 11, 10, 11],
+      }),
+    );
+    const burst = callSeries({
+      tenantId: tenant,
+      agentId: 'runaway',
+      startMs: START,
+      windowMs: WINDOW,
+      perWindow: [10, 12, 11, 10, 80],
+    });
+    await send([...calm, ...burst]);
+
+    const message = await recorder.waitFor(
+      topics.threatAlerts.name,
+      (m) => (m.value as ThreatAlert).agentId === 'runaway',
+    );
+    const alert = message.value as ThreatAlert;
+    expect(message.key).toBe(agentKey(tenant, 'runaway'));
+    expect(alert).toMatchObject({
+      tenantId: tenant,
+      detector: 'call_rate_spike',
+      window: {
+        start: new Date(START + 4 * WINDOW).toISOString(),
+        end: new Date(START + 5 * WINDOW).toISOString(),
+      },
+      evidence: { metric: 'call_count', baselineWindows: 4 },
+    });
+    expect(alert.evidence.value).toBeLessThan(80);
+    expect(alert.techniques.map((t) => t.id)).toContain('AML.T0034');
+
+    const rows = await pg.query<{ alert_id: string; payload: ThreatAlert }>(
+      'SELECT alert_id, payload FROM threat_alerts WHERE tenant_id = $1',
+      [tenant],
+    );
+    expect(rows.rows).toHaveLength(1);
+    expect(rows.rows[0]!.alert_id).toBe(alert.alertId);
+    expect(rows.rows[0]!.payload).toEqual(alert);
+
+    const cooldown = await redis.get(`${redisPrefix}cooldown:${tenant}:call_rate_spike:runaway`);
+    expect(cooldown?.split('|')[0]).toBe(alert.alertId);
+    expect(
+      await redis.pttl(`${redisPrefix}cooldown:${tenant}:call_rate_spike:runaway`),
+    ).toBeGreaterThan(0);
+
+    for (const agent of ['calm-1', 'calm-2', 'calm-3']) {
+      expect(alertsFor(agent)).toHaveLength(0);
+    }
+  });
+
+  it('dead-letters a malformed message on the events topic and still processes the next good one', async () => {
+    const agentId = 'after-poison';
+    await producer.send({
+      topic: topics.behavioralEvents.name,
+      messages: [{ key: agentKey(tenant, agentId), value: '{"this is": "not a BehavioralEvent"' }],
+    });
+    await send(
+      callSeries({
+        tenantId: tenant,
+        agentId,
+        startMs: START,
+        windowMs: WINDOW,
+        perWindow: [5, 5, 5, 60],
+      }),
+    );
+
+    const dead = await recorder.waitFor(
+      topics.dlq.name,
+      (m) => (m.value as DeadLetter).sourceTopic === topics.behavioralEvents.name,
+    );
+    const letter = dead.value as DeadLetter;
+    expect(letter.reason.code).toBe('invalid_json');
+    expect(letter.value).toEqual({ encoding: 'utf8', data: '{"this is": "not a BehavioralEvent"' });
+    expect(letter.consumerGroup).toBe(`${prefix}monitor`);
+
+    await recorder.waitFor(
+      topics.threatAlerts.name,
+      (m) => (m.value as ThreatAlert).agentId === agentId,
+    );
+    expect(alertsFor(agentId)).toHaveLength(1);
+  });
+
+  it('gives the same alert ids when the same input is replayed by a fresh consumer group', async () => {
+    const before = new Map(
+      recorder
+        .on(topics.threatAlerts.name)
+        .map((m) => [(m.value as ThreatAlert).alertId, m.value as ThreatAlert]),
+    );
+    expect(before.size).toBe(2);
+    const replay = await startService(
+      'behavioral-monitor',
+      { ...common, MONITOR_CONSUMER_GROUP: `${prefix}replay` },
+      { port: await freePort() },
+    );
+    try {
+      await recorder.waitFor(
+        topics.threatAlerts.name,
+        () => recorder.on(topics.threatAlerts.name).length >= 4,
+      );
+      const all = recorder.on(topics.threatAlerts.name).map((m) => m.value as ThreatAlert);
+      expect(new Set(all.map((a) => a.alertId))).toEqual(new Set(before.keys()));
+      for (const alert of all) {
+        expect(alert).toEqual(before.get(alert.alertId));
+      }
+      const rows = await pg.query(
+        'SELECT count(*)::int AS n FROM threat_alerts WHERE tenant_id = $1',
+        [tenant],
+      );
+      expect(rows.rows[0]).toEqual({ n: 2 });
+    } finally {
+      expect(await replay.stop()).toBe(0);
+    }
+  });
+});

@@ -1,0 +1,69 @@
+import { ConfigError, describeEnv, env, readEnv, redactUrl } from './env';
+
+const spec = {
+  PORT: env.int({ default: 3000, min: 1, max: 65535, description: 'port' }),
+  RATIO: env.number({ default: 0.5, min: 0, max: 1, description: 'ratio' }),
+  FLAG: env.bool({ default: false, description: 'flag' }),
+  MODE: env.oneOf(['a', 'b'], { default: 'a', description: 'mode' }),
+  HOSTS: env.list({ default: ['x:1'], itemPattern: /^[a-z]+:\d+$/, description: 'hosts' }),
+  DB: env.url({
+    default: 'postgres://u:p@h/db',
+    protocols: ['postgres'],
+    secret: true,
+    description: 'db',
+  }),
+  NEEDED: env.string({ description: 'needed' }),
+};
+
+describe('readEnv', () => {
+  it('applies defaults and converts types', () => {
+    const sut = readEnv(spec, { NEEDED: 'yes', FLAG: 'on', HOSTS: 'a:1, b:2' });
+    expect(sut).toEqual({
+      PORT: 3000,
+      RATIO: 0.5,
+      FLAG: true,
+      MODE: 'a',
+      HOSTS: ['a:1', 'b:2'],
+      DB: 'postgres://u:p@h/db',
+      NEEDED: 'yes',
+    });
+  });
+
+  it('reports every bad variable by name at once', () => {
+    let error: unknown;
+    try {
+      readEnv(spec, {
+        PORT: '70000',
+        RATIO: 'x',
+        FLAG: 'perhaps',
+        MODE: 'c',
+        HOSTS: 'nope',
+        DB: 'mysql://h',
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    for (const name of ['PORT', 'RATIO', 'FLAG', 'MODE', 'HOSTS', 'DB', 'NEEDED']) {
+      expect(message).toContain(name);
+    }
+    expect((error as ConfigError).problems).toHaveLength(7);
+  });
+
+  it('never echoes a secret URL value', () => {
+    expect(() => readEnv(spec, { NEEDED: 'x', DB: 'mysql://user:hunter2@h' })).toThrow(
+      expect.objectContaining({
+        message: expect.not.stringContaining('hunter2') as string,
+      }) as Error,
+    );
+    expect(redactUrl('redis://:hunter2@h:6379')).not.toContain('hunter2');
+  });
+
+  it('describes variables as a markdown table with redacted defaults', () => {
+    const table = describeEnv(spec);
+    expect(table).toContain('| `PORT` | `3000` | port |');
+    expect(table).toContain('| `NEEDED` | (required) | needed |');
+    expect(table).not.toContain(':p@');
+  });
+});

@@ -1,0 +1,11 @@
+import { BehavioralEventContract, RawTelemetryEventContract } from './behavioral-event';
+import { DeadLetterContract } from './dead-letter';
+import { ThreatAlertContract } from './threat-alert';
+
+/** Every published contract, in the order the JSON Schema export writes them. */
+export const ALL_CONTRACTS = [
+  BehavioralEventContract,
+  RawTelemetryEventContract,
+  ThreatAlertContract,
+  DeadLetterContract,
+] as const;

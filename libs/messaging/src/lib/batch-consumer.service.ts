@@ -1,0 +1,261 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import { type Contract, formatIssues } from '@ward/contracts';
+import { type TSchema } from '@sinclair/typebox';
+import { ReadinessService } from '@ward/observability';
+import {
+  type Batch,
+  type Consumer,
+  type EachBatchPayload,
+  Kafka,
+  type KafkaMessage,
+} from 'kafkajs';
+import { backoffDelay, buildDeadLetter } from './dead-letter';
+import { PoisonMessageError } from './errors';
+import { MessagingMetrics } from './messaging.metrics';
+import { CONSUMER_OPTIONS, type ConsumerOptions, TOPIC_HANDLERS } from './messaging.options';
+import { MessageProducer } from './message-producer.service';
+import { TopicAdmin } from './topic-admin.service';
+import { type InboundMessage, type RejectedMessage, type TopicHandler } from './topic-handler';
+
+const RETRY_BASE_MS = 200;
+
+interface Poison {
+  readonly message: KafkaMessage;
+  readonly code: RejectedMessage['code'];
+  readonly reason: string;
+}
+
+/**
+ * Runs kafkajs in a Nest provider rather than through @nestjs/microservices:
+ * Nest's Kafka transport handles one message at a time, has no dead-letter
+ * queue and redelivers a failing message forever. Here each partition batch is
+ * validated against its contract, poison messages go to the DLQ with their
+ * reason, the handler makes the rest durable, and only then are offsets
+ * committed. Transient failures retry the batch with backoff, never DLQ.
+ */
+@Injectable()
+export class BatchConsumer implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(BatchConsumer.name);
+  private readonly consumer: Consumer;
+  private readonly routes = new Map<string, TopicHandler>();
+  private joined = false;
+  private stopping = false;
+
+  constructor(
+    kafka: Kafka,
+    private readonly admin: TopicAdmin,
+    private readonly producer: MessageProducer,
+    private readonly metrics: MessagingMetrics,
+    readiness: ReadinessService,
+    @Inject(CONSUMER_OPTIONS) private readonly options: ConsumerOptions,
+    @Inject(TOPIC_HANDLERS) handlers: readonly TopicHandler[],
+  ) {
+    for (const handler of handlers) {
+      this.routes.set(admin.topics[handler.topic].name, handler);
+    }
+    this.consumer = kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: options.sessionTimeoutMs,
+      allowAutoTopicCreation: false,
+      maxBytesPerPartition: Math.max(options.maxMessageBytes, 1024 * 1024),
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 30_000 },
+    });
+    const { GROUP_JOIN, REBALANCING, CRASH, STOP } = this.consumer.events;
+    this.consumer.on(GROUP_JOIN, () => {
+      this.joined = true;
+    });
+    for (const event of [REBALANCING, CRASH, STOP]) {
+      this.consumer.on(event, () => {
+        this.joined = false;
+      });
+    }
+    readiness.register('kafka-consumer', () =>
+      Promise.resolve(this.joined ? true : `consumer group ${options.groupId} not joined`),
+    );
+  }
+
+  get topics(): string[] {
+    return [...this.routes.keys()];
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.routes.size === 0) {
+      return;
+    }
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: this.topics, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+  }
+
+  /** Finishes the batch in flight, commits it and leaves the group. */
+  async onModuleDestroy(): Promise<void> {
+    this.stopping = true;
+    await this.consumer.disconnect();
+  }
+
+  private async onBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    if (batch.messages.length === 0) {
+      return;
+    }
+    const handler = this.routes.get(batch.topic);
+    if (!handler) {
+      throw new Error(`no handler for topic ${batch.topic}`);
+    }
+    const end = this.metrics.batchDuration.startTimer({ topic: batch.topic });
+    this.metrics.consumed.inc({ topic: batch.topic }, batch.messages.length);
+
+    const { valid, poison } = this.decode(batch, handler.contract);
+    const rejected = await this.handleWithRetry(handler, valid, payload);
+    for (const r of rejected) {
+      const message = batch.messages.find((m) => m.offset === r.offset);
+      if (message) {
+        poison.push({ message, code: r.code, reason: r.reason });
+      }
+    }
+    await this.deadLetter(batch, poison);
+
+    const last = batch.messages[batch.messages.length - 1]!;
+    payload.resolveOffset(last.offset);
+    await this.consumer.commitOffsets([
+      {
+        topic: batch.topic,
+        partition: batch.partition,
+        offset: (BigInt(last.offset) + 1n).toString(),
+      },
+    ]);
+    this.metrics.lag.set(
+      { topic: batch.topic, partition: String(batch.partition) },
+      Number(batch.offsetLag()),
+    );
+    end();
+  }
+
+  private decode(batch: Batch, contract: Contract<TSchema>) {
+    const valid: InboundMessage<unknown>[] = [];
+    const poison: Poison[] = [];
+    for (const message of batch.messages) {
+      const size = message.value?.length ?? 0;
+      if (size > this.options.maxMessageBytes) {
+        poison.push({
+          message,
+          code: 'oversized',
+          reason: `message of ${size} bytes exceeds ${this.options.maxMessageBytes}`,
+        });
+        continue;
+      }
+      const result = contract.decode(message.value);
+      if (!result.ok) {
+        const notJson =
+          result.issues.length === 1 && result.issues[0]!.message.startsWith('not JSON');
+        poison.push({
+          message,
+          code: notJson ? 'invalid_json' : 'schema_violation',
+          reason: `${contract.name}: ${formatIssues(result.issues)}`,
+        });
+        continue;
+      }
+      valid.push({
+        value: result.value,
+        key: message.key?.toString('utf8') ?? null,
+        topic: batch.topic,
+        partition: batch.partition,
+        offset: message.offset,
+        timestamp: Number(message.timestamp),
+      });
+    }
+    return { valid, poison };
+  }
+
+  private async handleWithRetry(
+    handler: TopicHandler,
+    messages: InboundMessage<unknown>[],
+    payload: EachBatchPayload,
+  ): Promise<readonly RejectedMessage[]> {
+    if (messages.length === 0) {
+      return [];
+    }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const outcome = await handler.handleBatch(messages, {
+          heartbeat: () => payload.heartbeat(),
+        });
+        return outcome.rejected ?? [];
+      } catch (error) {
+        if (error instanceof PoisonMessageError && messages.length === 1) {
+          return [{ offset: messages[0]!.offset, code: error.code, reason: error.message }];
+        }
+        if (error instanceof PoisonMessageError) {
+          // One bad record must not sink its neighbours: find it by handling one at a time.
+          return this.isolatePoison(handler, messages, payload);
+        }
+        this.metrics.transientFailures.inc({ topic: messages[0]!.topic });
+        if (this.stopping || !payload.isRunning() || payload.isStale()) {
+          throw error;
+        }
+        const delay = backoffDelay(attempt, RETRY_BASE_MS, this.options.maxRetryDelayMs);
+        this.logger.warn(
+          `transient failure on ${messages[0]!.topic}[${messages[0]!.partition}] (attempt ${attempt + 1}), retrying in ${delay} ms: ${String(error)}`,
+        );
+        await sleep(delay);
+        await payload.heartbeat();
+      }
+    }
+  }
+
+  private async isolatePoison(
+    handler: TopicHandler,
+    messages: InboundMessage<unknown>[],
+    payload: EachBatchPayload,
+  ): Promise<RejectedMessage[]> {
+    const rejected: RejectedMessage[] = [];
+    for (const message of messages) {
+      rejected.push(...(await this.handleWithRetry(handler, [message], payload)));
+    }
+    return rejected;
+  }
+
+  private async deadLetter(batch: Batch, poison: readonly Poison[]): Promise<void> {
+    if (poison.length === 0) {
+      return;
+    }
+    const dlq = this.admin.topics.dlq.name;
+    const now = new Date();
+    await this.producer.send(
+      dlq,
+      poison.map((p) => ({
+        key: batch.topic,
+        value: buildDeadLetter({
+          message: p.message,
+          sourceTopic: batch.topic,
+          partition: batch.partition,
+          consumerGroup: this.options.groupId,
+          code: p.code,
+          reason: p.reason,
+          now,
+        }),
+        headers: { 'ward-dlq-reason': p.code, 'ward-source-topic': batch.topic },
+      })),
+    );
+    for (const p of poison) {
+      this.metrics.deadLettered.inc({ topic: batch.topic, reason: p.code });
+      this.logger.warn(
+        `dead-lettered ${batch.topic}[${batch.partition}]@${p.message.offset}: ${p.code}: ${p.reason}`,
+      );
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

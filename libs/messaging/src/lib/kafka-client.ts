@@ -1,0 +1,42 @@
+import { Logger } from '@nestjs/common';
+import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { type KafkaConnectionOptions } from './messaging.options';
+
+process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
+
+/** kafkajs logs routed to Nest's logger; only warnings and errors by default. */
+function logCreator() {
+  const logger = new Logger('kafkajs');
+  return ({ level, log }: LogEntry) => {
+    const { message, ...extra } = log;
+    // Retries are bounded on purpose (an HTTP caller must get an answer); the
+    // broker still deduplicates retried batches by producer id and sequence.
+    if (message.startsWith('Limiting retries for the idempotent producer')) {
+      return;
+    }
+    const line = `${message} ${JSON.stringify(extra)}`;
+    switch (level) {
+      case logLevel.ERROR:
+        logger.error(line);
+        break;
+      case logLevel.WARN:
+        logger.warn(line);
+        break;
+      case logLevel.INFO:
+      case logLevel.DEBUG:
+      case logLevel.NOTHING:
+        logger.debug(line);
+        break;
+    }
+  };
+}
+
+export function createKafka(options: KafkaConnectionOptions): Kafka {
+  return new Kafka({
+    clientId: options.clientId,
+    brokers: [...options.brokers],
+    logLevel: logLevel.WARN,
+    logCreator,
+    retry: { initialRetryTime: 200, retries: 8 },
+  });
+}

@@ -1,0 +1,26 @@
+export interface KafkaConnectionOptions {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly topicPrefix: string;
+  /** Create every Ward topic that is missing when the service starts. */
+  readonly ensureTopics: boolean;
+}
+
+export interface ConsumerOptions {
+  readonly groupId: string;
+  /** Messages larger than this are dead-lettered unread. */
+  readonly maxMessageBytes: number;
+  /** Upper bound of the backoff between retries of a transient failure. */
+  readonly maxRetryDelayMs: number;
+  readonly sessionTimeoutMs: number;
+}
+
+export const DEFAULT_CONSUMER_OPTIONS: Omit<ConsumerOptions, 'groupId'> = {
+  maxMessageBytes: 1024 * 1024,
+  maxRetryDelayMs: 30_000,
+  sessionTimeoutMs: 30_000,
+};
+
+export const KAFKA_CONNECTION_OPTIONS = Symbol('KAFKA_CONNECTION_OPTIONS');
+export const CONSUMER_OPTIONS = Symbol('CONSUMER_OPTIONS');
+export const TOPIC_HANDLERS = Symbol('TOPIC_HANDLERS');

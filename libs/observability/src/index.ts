@@ -1,0 +1,5 @@
+export * from './lib/metrics.service';
+export * from './lib/readiness.service';
+export * from './lib/health.controller';
+export * from './lib/observability.module';
+export * from './lib/bootstrap';

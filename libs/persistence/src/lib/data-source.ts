@@ -1,0 +1,44 @@
+import { DataSource } from 'typeorm';
+import { CreateThreatAlerts1764000000000 } from './migrations/1764000000000-create-threat-alerts';
+import { ThreatAlertEntity } from './threat-alert.entity';
+
+export const ENTITIES = [ThreatAlertEntity];
+export const MIGRATIONS = [CreateThreatAlerts1764000000000];
+
+export interface DatabaseOptions {
+  readonly url: string;
+  readonly poolSize?: number;
+  readonly applicationName?: string;
+}
+
+/** Schema changes only through migrations; `synchronize` stays off everywhere. */
+export function createDataSource(options: DatabaseOptions): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url: options.url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'ward_migrations',
+    synchronize: false,
+    migrationsRun: false,
+    // Failed queries surface as exceptions; logging them here would print their parameters.
+    logging: ['migration'],
+    applicationName: options.applicationName ?? 'ward',
+    extra: { max: options.poolSize ?? 10, connectionTimeoutMillis: 5000 },
+  });
+}
+
+/** Applies pending migrations under a Postgres advisory lock so replicas starting together do not race. */
+export async function runMigrations(dataSource: DataSource): Promise<string[]> {
+  const MIGRATION_LOCK = 0x57415244; // "WARD"
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    return applied.map((m) => m.name);
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    await runner.release();
+  }
+}

@@ -1,0 +1,63 @@
+import {
+  type DynamicModule,
+  Global,
+  Inject,
+  Injectable,
+  Module,
+  type OnApplicationShutdown,
+  type Type,
+} from '@nestjs/common';
+import { ReadinessService } from '@ward/observability';
+import { DataSource } from 'typeorm';
+import { createDataSource, type DatabaseOptions } from './data-source';
+import { ThreatAlertRepository } from './threat-alert.repository';
+
+export interface PersistenceRootOptions {
+  readonly useFactory: (...deps: never[]) => DatabaseOptions;
+  readonly inject?: readonly (string | symbol | Type)[];
+}
+
+const DATABASE_OPTIONS = Symbol('DATABASE_OPTIONS');
+
+@Injectable()
+class DatabaseLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.dataSource.isInitialized) {
+      await this.dataSource.destroy();
+    }
+  }
+}
+
+@Global()
+@Module({})
+export class PersistenceModule {
+  static forRoot(options: PersistenceRootOptions): DynamicModule {
+    return {
+      module: PersistenceModule,
+      providers: [
+        {
+          provide: DATABASE_OPTIONS,
+          useFactory: options.useFactory,
+          inject: [...(options.inject ?? [])],
+        },
+        {
+          provide: DataSource,
+          inject: [DATABASE_OPTIONS, ReadinessService],
+          useFactory: async (db: DatabaseOptions, readiness: ReadinessService) => {
+            const dataSource = await createDataSource(db).initialize();
+            readiness.register('postgres', async () => {
+              await dataSource.query('SELECT 1');
+              return true;
+            });
+            return dataSource;
+          },
+        },
+        DatabaseLifecycle,
+        ThreatAlertRepository,
+      ],
+      exports: [DataSource, ThreatAlertRepository],
+    };
+  }
+}

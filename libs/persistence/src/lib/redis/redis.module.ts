@@ -1,0 +1,76 @@
+import {
+  type DynamicModule,
+  Global,
+  Inject,
+  Injectable,
+  Module,
+  type OnApplicationShutdown,
+  type Type,
+} from '@nestjs/common';
+import { ReadinessService } from '@ward/observability';
+import Redis from 'ioredis';
+import { CooldownStore } from './cooldown.store';
+
+export interface RedisOptions {
+  readonly url: string;
+  /** Prefix for every key this deployment writes. */
+  readonly keyPrefix: string;
+}
+
+export interface RedisRootOptions {
+  readonly useFactory: (...deps: never[]) => RedisOptions;
+  readonly inject?: readonly (string | symbol | Type)[];
+}
+
+export const REDIS_OPTIONS = Symbol('REDIS_OPTIONS');
+
+export function createRedis(options: RedisOptions): Redis {
+  return new Redis(options.url, {
+    keyPrefix: options.keyPrefix,
+    lazyConnect: true,
+    maxRetriesPerRequest: 3,
+    enableOfflineQueue: true,
+    connectionName: 'ward',
+  });
+}
+
+@Injectable()
+class RedisLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(Redis) private readonly redis: Redis) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}
+
+@Global()
+@Module({})
+export class RedisModule {
+  static forRoot(options: RedisRootOptions): DynamicModule {
+    return {
+      module: RedisModule,
+      providers: [
+        {
+          provide: REDIS_OPTIONS,
+          useFactory: options.useFactory,
+          inject: [...(options.inject ?? [])],
+        },
+        {
+          provide: Redis,
+          inject: [REDIS_OPTIONS, ReadinessService],
+          useFactory: async (opts: RedisOptions, readiness: ReadinessService) => {
+            const redis = createRedis(opts);
+            await redis.connect();
+            readiness.register('redis', async () =>
+              (await redis.ping()) === 'PONG' ? true : 'no PONG',
+            );
+            return redis;
+          },
+        },
+        RedisLifecycle,
+        CooldownStore,
+      ],
+      exports: [Redis, CooldownStore],
+    };
+  }
+}

@@ -1,0 +1,49 @@
+import { callSeries, toNdjson } from './factories';
+import { infraEnv } from './infra-env';
+import { eventually } from './wait';
+
+describe('eventually', () => {
+  it('returns the first defined value', async () => {
+    let calls = 0;
+    await expect(
+      eventually(() => (++calls >= 3 ? calls : undefined), { intervalMs: 1 }),
+    ).resolves.toBe(3);
+  });
+
+  it('fails with the description and the last error after the timeout', async () => {
+    await expect(
+      eventually(
+        () => {
+          throw new Error('still down');
+        },
+        { timeoutMs: 20, intervalMs: 5, description: 'the thing' },
+      ),
+    ).rejects.toThrow(/the thing: still down/);
+  });
+});
+
+describe('callSeries', () => {
+  it('spreads each window count inside its window with stable ids', () => {
+    const events = callSeries({
+      tenantId: 't',
+      agentId: 'a',
+      startMs: 0,
+      windowMs: 1000,
+      perWindow: [2, 1],
+    });
+    expect(events.map((e) => e.timestamp)).toEqual([250, 750, 1500]);
+    expect(events.map((e) => e.eventId)).toEqual(['a.w0.c0', 'a.w0.c1', 'a.w1.c0']);
+    expect(toNdjson(events).split('\n')).toHaveLength(4);
+  });
+});
+
+describe('infraEnv', () => {
+  it('prefers explicit variables over the infra env file and defaults', () => {
+    const env = infraEnv({ WARD_HOME: '/nonexistent', KAFKA_BROKERS: 'k:1' });
+    expect(env).toEqual({
+      KAFKA_BROKERS: 'k:1',
+      DATABASE_URL: 'postgres://ward:ward@127.0.0.1:5432/ward',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+    });
+  });
+});

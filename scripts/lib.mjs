@@ -1,0 +1,68 @@
+// Helpers shared by `npm start`, `npm test` and `npm run demo`.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
+export const paint = (code, text) => (useColor ? `\u001b[${code}m${text}\u001b[0m` : text);
+
+export function log(message) {
+  console.log(`${paint('36', '[ward]')} ${message}`);
+}
+
+/** Runs a command in the repository, inheriting output; exits the process if it fails. */
+export function run(command, args, options = {}) {
+  const result = spawnSync(command, args, {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: process.env,
+    ...options,
+  });
+  if (result.status !== 0) {
+    const why = result.error ? result.error.message : `exit ${result.status ?? result.signal}`;
+    console.error(`${paint('31', '[ward]')} ${command} ${args.join(' ')} failed (${why})`);
+    process.exit(result.status || 1);
+  }
+}
+
+/** Installs npm dependencies when node_modules is missing or older than the lockfile. */
+export function ensureDependencies() {
+  const marker = join(ROOT, 'node_modules/.package-lock.json');
+  const lock = join(ROOT, 'package-lock.json');
+  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) {
+    return;
+  }
+  log('installing npm dependencies (npm ci)');
+  run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error']);
+}
+
+export function wardHome() {
+  return (
+    process.env.WARD_HOME ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'ward')
+  );
+}
+
+/** Brings up Kafka, PostgreSQL and Redis (or checks the ones named by env) and exports their addresses. */
+export function ensureInfrastructure() {
+  run('bash', [join(ROOT, 'deploy/local/infra.sh'), 'up']);
+  const file = join(wardHome(), 'env');
+  if (existsSync(file)) {
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const match = /^([A-Z_]+)=(.*)$/.exec(line.trim());
+      if (match && process.env[match[1]] === undefined) {
+        process.env[match[1]] = match[2].replace(/^['"]|['"]$/g, '');
+      }
+    }
+  }
+}
+
+export function runTs(entry, args = [], options = {}) {
+  return spawn(process.execPath, [join(ROOT, 'scripts/run-ts.mjs'), entry, ...args], {
+    cwd: ROOT,
+    env: process.env,
+    ...options,
+  });
+}

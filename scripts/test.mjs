@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// `npm test`: installs what is missing, brings up the real infrastructure, then
+// runs formatting, lint, type checks and unit tests (cached by nx), and the
+// integration and end-to-end suites against the real broker, PostgreSQL and Redis.
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureDependencies, ensureInfrastructure, log, paint, ROOT, run } from './lib.mjs';
+
+const RESULTS = join(ROOT, 'tmp/test-results');
+const started = Date.now();
+
+ensureDependencies();
+ensureInfrastructure();
+rmSync(RESULTS, { recursive: true, force: true });
+mkdirSync(RESULTS, { recursive: true });
+
+const nx = join(ROOT, 'node_modules/.bin/nx');
+log('format check');
+run(join(ROOT, 'node_modules/.bin/prettier'), ['--check', '--log-level', 'warn', '.']);
+log('lint, type checks and unit tests');
+run(nx, ['run-many', '-t', 'lint', 'typecheck', 'test', '--parallel=2', '--outputStyle=static']);
+log('integration and end-to-end tests (real Kafka, PostgreSQL, Redis)');
+run(nx, ['run-many', '-t', 'int-test', '--parallel=1', '--outputStyle=static']);
+
+let passed = 0;
+let failed = 0;
+let suites = 0;
+for (const file of existsSync(RESULTS) ? readdirSync(RESULTS) : []) {
+  const result = JSON.parse(readFileSync(join(RESULTS, file), 'utf8'));
+  passed += result.numPassedTests;
+  failed += result.numFailedTests + result.numRuntimeErrorTestSuites;
+  suites += result.numTotalTestSuites;
+}
+const seconds = Math.round((Date.now() - started) / 1000);
+log(`${suites} test files in ${seconds} s`);
+console.log(paint(failed === 0 ? '32' : '31', `tests: ${passed} passed, ${failed} failed`));
+process.exit(failed === 0 && passed > 0 ? 0 : 1);
