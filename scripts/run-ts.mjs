@@ -3,6 +3,7 @@
 // compiles on the fly with decorator metadata (Nest's DI needs it) and maps the
 // @ward/* paths from tsconfig.base.json.
 import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,4 +24,5 @@ const child = spawn(process.execPath, ['-r', '@swc-node/register', join(root, en
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => child.kill(signal));
 }
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+
+child.on('exit', (code, signal) => process.exit(code ?? 128 + (constants.signals[signal] ?? 1)));

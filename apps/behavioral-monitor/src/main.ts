@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { ConfigError } from '@ward/config';
-import { listen } from '@ward/observability';
+import { closeOnSignals, listen } from '@ward/observability';
 import { createMonitorApp } from './app';
 import { SERVICE_NAME } from './app.module';
 import { loadMonitorConfig } from './config/monitor.config';
@@ -8,6 +8,7 @@ import { loadMonitorConfig } from './config/monitor.config';
 async function main(): Promise<void> {
   const config = loadMonitorConfig();
   const app = await createMonitorApp(config);
+  closeOnSignals(app, SERVICE_NAME);
   await listen(app, config.http.host, config.http.port, SERVICE_NAME);
 }
 

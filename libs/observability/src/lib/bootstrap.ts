@@ -25,8 +25,7 @@ const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', '
 
 /**
  * Builds a service's Nest application on Fastify: API under `/v1`, health and
- * metrics at the root, OpenAPI at `/docs` (JSON at `/docs/json`), shutdown
- * hooks on so SIGTERM drains consumers before the process exits.
+ * metrics at the root, OpenAPI at `/docs` (JSON at `/docs/json`).
  */
 export async function createHttpService(
   module: Type | DynamicModule,
@@ -51,7 +50,6 @@ export async function createHttpService(
       { path: 'metrics', method: RequestMethod.GET },
     ],
   });
-  app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -75,4 +73,38 @@ export async function listen(
   new Logger(serviceName).log(
     `listening on ${url} (API ${url}/v1, metrics ${url}/metrics, docs ${url}/docs)`,
   );
+}
+
+const SHUTDOWN_TIMEOUT_MS = 30_000;
+
+/**
+ * Serves until SIGTERM or SIGINT, then closes the application (consumers finish
+ * their batch, commit and leave the group; the producer flushes; pools close)
+ * and exits 0. A second signal, or a drain longer than 30 s, exits 1 at once.
+ */
+export function closeOnSignals(app: INestApplication, serviceName: string): void {
+  const logger = new Logger(serviceName);
+  let closing = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (closing) {
+      logger.warn(`${signal} again: exiting without draining`);
+      process.exit(1);
+    }
+    closing = true;
+    logger.log(`${signal}: draining and shutting down`);
+    const timer = setTimeout(() => {
+      logger.error(`shutdown took longer than ${SHUTDOWN_TIMEOUT_MS} ms: exiting`);
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS);
+    timer.unref();
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error(`shutdown failed: ${String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
 }
