@@ -21,8 +21,9 @@ const child = spawn(process.execPath, ['-r', '@swc-node/register', join(root, en
     KAFKAJS_NO_PARTITIONER_WARNING: '1',
   },
 });
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => child.kill(signal));
-}
+// A terminal's Ctrl-C already reaches the child (same process group), so SIGINT
+// is not forwarded a second time; SIGTERM comes from supervisors and is.
+process.on('SIGINT', () => undefined);
+process.on('SIGTERM', () => child.kill('SIGTERM'));
 
 child.on('exit', (code, signal) => process.exit(code ?? 128 + (constants.signals[signal] ?? 1)));

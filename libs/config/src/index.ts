@@ -1,2 +1,3 @@
 export * from './lib/env';
 export * from './lib/infrastructure';
+export * from './lib/readme-check';

@@ -1,4 +1,6 @@
-import { loadMonitorConfig } from './monitor.config';
+import { undocumentedEnvRows } from '@ward/config';
+import { join } from 'node:path';
+import { loadMonitorConfig, monitorEnv } from './monitor.config';
 
 describe('loadMonitorConfig', () => {
   it('uses the documented defaults', () => {
@@ -21,5 +23,9 @@ describe('loadMonitorConfig', () => {
     ['DATABASE_URL', 'mysql://x', /DATABASE_URL must use postgres/],
   ])('refuses a bad %s by name', (name, value, message) => {
     expect(() => loadMonitorConfig({ [name]: value })).toThrow(message);
+  });
+
+  it('is documented row for row in README.md', () => {
+    expect(undocumentedEnvRows(monitorEnv, join(__dirname, '../../../../README.md'))).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
-import { ConfigError } from '@ward/config';
-import { loadIngestConfig } from './ingest.config';
+import { ConfigError, undocumentedEnvRows } from '@ward/config';
+import { join } from 'node:path';
+import { loadIngestConfig, ingestEnv } from './ingest.config';
 
 describe('loadIngestConfig', () => {
   it('builds a typed config from defaults', () => {
@@ -17,5 +18,9 @@ describe('loadIngestConfig', () => {
       /INGEST_MAX_RECORDS must be at least 1/,
     );
     expect(() => loadIngestConfig({ KAFKA_BROKERS: 'not a broker' })).toThrow(/KAFKA_BROKERS/);
+  });
+
+  it('is documented row for row in README.md', () => {
+    expect(undocumentedEnvRows(ingestEnv, join(__dirname, '../../../../README.md'))).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ export interface EnvVar<T> {
   readonly description: string;
   readonly secret: boolean;
   readonly defaultText: string | undefined;
+  readonly required: boolean;
   parse(raw: string | undefined): T;
 }
 
@@ -30,6 +31,7 @@ function make<T>(
     description: opts.description,
     secret: opts.secret ?? false,
     defaultText: opts.default === undefined ? undefined : show(opts.default),
+    required: opts.default === undefined,
     parse(raw) {
       const trimmed = raw?.trim();
       if (trimmed === undefined || trimmed === '') {
@@ -57,6 +59,7 @@ export const env = {
       description: opts.description,
       secret: opts.secret ?? false,
       defaultText: undefined,
+      required: false,
       parse: (raw) => (raw?.trim() ? raw.trim() : undefined),
     };
   },
@@ -190,8 +193,17 @@ export function redactUrl(raw: string): string {
 /** A markdown table of the variables, for README and `--help`. */
 export function describeEnv(spec: EnvSpec): string {
   const rows = Object.entries(spec).map(
-    ([name, v]) =>
-      `| \`${name}\` | ${v.defaultText === undefined ? '(required)' : `\`${v.defaultText}\``} | ${v.description} |`,
+    ([name, v]) => `| \`${name}\` | ${defaultCell(v)} | ${v.description} |`,
   );
   return ['| variable | default | meaning |', '| --- | --- | --- |', ...rows].join('\n');
+}
+
+function defaultCell(variable: EnvVar<unknown>): string {
+  if (variable.required) {
+    return '(required)';
+  }
+  if (variable.defaultText === undefined) {
+    return '(unset)';
+  }
+  return variable.defaultText === '' ? '(empty)' : `\`${variable.defaultText}\``;
 }
