@@ -1,12 +1,16 @@
 import { type ThreatAlert } from '@ward/contracts';
 import { infraEnv, uniqueTag } from '@ward/testing';
 import Redis from 'ioredis';
+import { createHash } from 'node:crypto';
 import { type DataSource } from 'typeorm';
 import { createDataSource } from './data-source';
 import { CooldownStore } from './redis/cooldown.store';
 import { ThreatAlertRepository } from './threat-alert.repository';
 
 const tenant = uniqueTag('tenant');
+// Alert ids are global primary keys; derive this file's from its tenant so reruns never collide.
+const id = (label: string) =>
+  createHash('sha256').update(`${tenant}/${label}`).digest('hex').slice(0, 32);
 
 function alert(alertId: string, agentId = 'bot'): ThreatAlert {
   return {
@@ -49,19 +53,19 @@ describe('ThreatAlertRepository against PostgreSQL', () => {
   });
 
   it('stores an alert once however often it is saved, and reads it back intact', async () => {
-    const a = alert('a'.repeat(32));
+    const a = alert(id('a'));
     expect(await sut.saveNew([a])).toEqual([a.alertId]);
-    expect(await sut.saveNew([a, alert('b'.repeat(32))])).toEqual(['b'.repeat(32)]);
+    expect(await sut.saveNew([a, alert(id('b'))])).toEqual([id('b')]);
     expect(await sut.findById(tenant, a.alertId)).toEqual(a);
     expect(await sut.listForTenant(tenant)).toHaveLength(2);
   });
 
   it('never returns another tenant’s alert', async () => {
-    expect(await sut.findById(`${tenant}-other`, 'a'.repeat(32))).toBeNull();
+    expect(await sut.findById(`${tenant}-other`, id('a'))).toBeNull();
   });
 
   it('enforces value ranges in the schema itself', async () => {
-    await expect(sut.saveNew([{ ...alert('c'.repeat(32)), riskScore: 1000 }])).rejects.toThrow();
+    await expect(sut.saveNew([{ ...alert(id('c')), riskScore: 1000 }])).rejects.toThrow();
   });
 });
 
