@@ -35,8 +35,10 @@ export function ensureDependencies() {
   if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) {
     return;
   }
-  log('installing npm dependencies (npm ci)');
-  run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error']);
+  // `npm install` rather than `npm ci`: npm 11 rejects lockfiles that lack the
+  // optional platform packages (@swc/core-*) this registry mirror leaves out.
+  log('installing npm dependencies');
+  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error']);
 }
 
 export function wardHome() {

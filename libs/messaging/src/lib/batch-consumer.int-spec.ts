@@ -130,6 +130,7 @@ describe('BatchConsumer against a real broker', () => {
       messages: [
         { key, value: JSON.stringify(event('good', 1)) },
         { key, value: '{"schemaVersion":1,"eventId":' },
+        { key, value: Buffer.from([0xff, 0xfe, 0x00, 0x7b]) },
         { key, value: JSON.stringify({ ...event('bad', 2), outcome: 'perhaps' }) },
         {
           key,
@@ -152,10 +153,19 @@ describe('BatchConsumer against a real broker', () => {
     );
     const letters = await eventually(() => {
       const got = recorder.on(topics.dlq.name).map((m) => m.value as DeadLetter);
-      return got.length >= 3 ? got : undefined;
+      return got.length >= 4 ? got : undefined;
     });
-    const byCode = Object.fromEntries(letters.map((l) => [l.reason.code, l]));
-    expect(Object.keys(byCode).sort()).toEqual(['invalid_json', 'oversized', 'schema_violation']);
+    expect(letters.map((l) => l.reason.code).sort()).toEqual([
+      'invalid_json',
+      'invalid_json',
+      'oversized',
+      'schema_violation',
+    ]);
+    const binary = letters.find((l) => l.value?.encoding === 'base64');
+    expect(binary?.value?.data).toBe(Buffer.from([0xff, 0xfe, 0x00, 0x7b]).toString('base64'));
+    const byCode = Object.fromEntries(
+      letters.filter((l) => l !== binary).map((l) => [l.reason.code, l]),
+    );
     expect(byCode.invalid_json).toMatchObject({
       sourceTopic: topics.behavioralEvents.name,
       consumerGroup: groupId,
@@ -169,7 +179,7 @@ describe('BatchConsumer against a real broker', () => {
     const good = handler.seen.filter((m) => m.value.agentId === 'good');
     const partition = good[0]!.partition;
     const offsets = good.map((m) => Number(m.offset));
-    expect(offsets[1]! - offsets[0]!).toBe(4);
+    expect(offsets[1]! - offsets[0]!).toBe(5);
 
     const admin = kafka.admin();
     await admin.connect();
@@ -231,7 +241,7 @@ describe('BatchConsumer against a real broker', () => {
       /ward_kafka_transient_failures_total\{topic="[^"]+",service="messaging-test"\} 2/,
     );
     expect(metrics).toMatch(
-      /ward_kafka_messages_dead_lettered_total\{topic="[^"]+",reason="invalid_json",service="messaging-test"\} 1/,
+      /ward_kafka_messages_dead_lettered_total\{topic="[^"]+",reason="invalid_json",service="messaging-test"\} 2/,
     );
   });
 });

@@ -46,6 +46,8 @@ export class BatchConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly routes = new Map<string, TopicHandler>();
   private joined = false;
   private stopping = false;
+  // Wakes a transient-failure backoff at once when the service is told to stop.
+  private readonly stopSignal = new AbortController();
 
   constructor(
     kafka: Kafka,
@@ -100,6 +102,7 @@ export class BatchConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   /** Finishes the batch in flight, commits it and leaves the group. */
   async onModuleDestroy(): Promise<void> {
     this.stopping = true;
+    this.stopSignal.abort();
     await this.consumer.disconnect();
   }
 
@@ -207,7 +210,11 @@ export class BatchConsumer implements OnApplicationBootstrap, OnModuleDestroy {
         this.logger.warn(
           `transient failure on ${messages[0]!.topic}[${messages[0]!.partition}] (attempt ${attempt + 1}), retrying in ${delay} ms: ${String(error)}`,
         );
-        await sleep(delay);
+        await sleep(delay, this.stopSignal.signal);
+        if (this.stopping) {
+          // Leave the batch uncommitted: the next owner of the partition retries it.
+          throw error;
+        }
         await payload.heartbeat();
       }
     }
@@ -256,6 +263,16 @@ export class BatchConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
 }
