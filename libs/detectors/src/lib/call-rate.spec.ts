@@ -65,6 +65,24 @@ describe(CallRateDetector.name, () => {
     expect(spikes).toHaveLength(1);
   });
 
+  it('keeps a burst from inflating the baseline enough to hide the next one', () => {
+    const sut = new CallRateDetector(settings);
+    const spikes = run(sut, series([8, 9, 8, 60, 70])).filter((v) => v.kind === 'spike');
+    expect(spikes.map((s) => (s.kind === 'spike' ? s.windowStart : 0))).toEqual([
+      T0 + 3 * WINDOW,
+      T0 + 4 * WINDOW,
+    ]);
+  });
+
+  it('lets a lasting change of level move the baseline until it is normal again', () => {
+    const sut = new CallRateDetector(settings);
+    const verdicts = run(sut, series([10, 10, 10, ...Array<number>(30).fill(40)]));
+    const lastSpike = verdicts.reduce((last, v, i) => (v.kind === 'spike' ? i : last), -1);
+    const lastWindowStart = series([10, 10, 10, ...Array<number>(30).fill(40)])[lastSpike]!
+      .timestampMs;
+    expect(lastWindowStart).toBeLessThan(T0 + 20 * WINDOW);
+  });
+
   it('counts quiet windows as zeros in the baseline', () => {
     const sut = new CallRateDetector(settings);
     const state = sut.newState(T0);

@@ -99,7 +99,7 @@ export class CallRateDetector {
       return { kind: 'late', windowStart: window };
     }
     if (window > state.windowStart) {
-      foldIntoBaseline(state.baseline, state.count, alpha);
+      foldIntoBaseline(state.baseline, this.winsorized(state), alpha);
       const skipped = (window - state.windowStart) / windowMs - 1;
       if (skipped > 0) {
         foldZeros(state.baseline, skipped, alpha);
@@ -133,6 +133,20 @@ export class CallRateDetector {
       sigma,
       sampleEventIds: this.samplesInOrder(state),
     };
+  }
+
+  /**
+   * A warm baseline takes a closed window's count clipped at its own threshold
+   * (mean + sigma * deviation). One burst then nudges the baseline instead of
+   * blowing up its variance and hiding the next burst, while a lasting change
+   * of level still moves it, a step at a time.
+   */
+  private winsorized(state: CallRateState): number {
+    if (state.baseline.windows < this.settings.warmupWindows) {
+      return state.count;
+    }
+    const ceiling = state.baseline.mean + this.settings.sigma * flooredStddev(state.baseline);
+    return Math.min(state.count, ceiling);
   }
 
   private remember(state: CallRateState, eventId: string): void {
