@@ -5,6 +5,7 @@ import {
   type ContractIssue,
   type IntakeChannel,
   MAX_PARAMETERS_BYTES,
+  MAX_RESULT_BYTES,
   RawTelemetryEventContract,
 } from '@ward/contracts';
 import { shannonEntropy } from '@ward/detectors';
@@ -109,6 +110,12 @@ export function normalizeRawEvent(raw: unknown, ctx: NormalizeContext): Normaliz
       return fail('/parameters', `parameters exceed ${MAX_PARAMETERS_BYTES} bytes serialized`);
     }
   }
+  if (
+    r.result !== undefined &&
+    Buffer.byteLength(JSON.stringify(r.result) ?? '', 'utf8') > MAX_RESULT_BYTES
+  ) {
+    return fail('/result', `result exceeds ${MAX_RESULT_BYTES} bytes serialized`);
+  }
   const tenantId = r.tenantId ?? ctx.defaultTenant;
   const event: BehavioralEvent = {
     schemaVersion: 1,
@@ -128,6 +135,7 @@ export function normalizeRawEvent(raw: unknown, ctx: NormalizeContext): Normaliz
     ...(r.bytesIn !== undefined && { bytesIn: r.bytesIn }),
     ...(r.bytesOut !== undefined && { bytesOut: r.bytesOut }),
     ...(r.parameters !== undefined && { parameters: r.parameters }),
+    ...(r.result !== undefined && { result: r.result }),
     parameterEntropy: shannonEntropy(parametersJson),
     ...(r.instructionHash !== undefined && { instructionHash: r.instructionHash }),
     ...(r.iocs !== undefined && { iocs: r.iocs }),

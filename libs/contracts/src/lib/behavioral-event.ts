@@ -21,6 +21,8 @@ export type IntakeChannel = (typeof INTAKE_CHANNELS)[number];
 
 /** Serialized `parameters` larger than this are rejected at intake. */
 export const MAX_PARAMETERS_BYTES = 16 * 1024;
+/** Serialized `result` larger than this is rejected at intake. */
+export const MAX_RESULT_BYTES = 16 * 1024;
 export const MAX_LABELS = 32;
 
 const Labels = Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 256 }), {
@@ -61,6 +63,11 @@ export const BehavioralEventSchema = Type.Object(
     parameters: Type.Optional(
       Type.Record(Type.String(), Type.Unknown(), {
         description: `Call parameters; at most ${MAX_PARAMETERS_BYTES} bytes serialized.`,
+      }),
+    ),
+    result: Type.Optional(
+      Type.Unknown({
+        description: `Tool or call result (any JSON value); at most ${MAX_RESULT_BYTES} bytes serialized.`,
       }),
     ),
     parameterEntropy: Type.Number({
@@ -104,6 +111,7 @@ export const RawTelemetryEventSchema = Type.Object(
     bytesIn: Type.Optional(Type.Integer({ minimum: 0 })),
     bytesOut: Type.Optional(Type.Integer({ minimum: 0 })),
     parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    result: Type.Optional(Type.Unknown()),
     instructionHash: Type.Optional(Type.String({ maxLength: 128 })),
     iocs: Type.Optional(Iocs),
     labels: Type.Optional(Labels),
