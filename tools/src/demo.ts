@@ -1,5 +1,6 @@
 import { type ThreatAlert, ThreatAlertContract, topicRegistry } from '@ward/contracts';
 import { createKafka } from '@ward/messaging';
+import { ApiKeyRepository, createDataSource } from '@ward/persistence';
 import { toNdjson } from '@ward/testing';
 import { runawayScenario } from './demo-scenario';
 
@@ -73,6 +74,17 @@ async function main(): Promise<void> {
     },
   });
 
+  // The demo tenant gets its own ingest key, created the way `npm run api-key` does.
+  const databaseUrl = process.env.DATABASE_URL ?? 'postgres://ward:ward@127.0.0.1:5432/ward';
+  const dataSource = await createDataSource({
+    url: databaseUrl,
+    applicationName: 'ward-demo',
+  }).initialize();
+  const apiKey = await new ApiKeyRepository(dataSource).create(scenario.tenantId, 'demo', [
+    'ingest',
+  ]);
+  await dataSource.destroy();
+
   const agents = [...scenario.calm, scenario.runaway];
   say(`${agents.length} agents of tenant "${scenario.tenantId}": ${agents.join(', ')}`);
   say(
@@ -81,7 +93,7 @@ async function main(): Promise<void> {
   say(`the first five windows are normal, then ${paint('1', scenario.runaway)} bursts to 90 calls`);
   const res = await fetch(`${ingestUrl}/v1/events`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-ndjson' },
+    headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${apiKey.key}` },
     body: toNdjson(scenario.events),
   });
   const answer = (await res.json()) as { accepted: number; rejected: number; duplicates: number };

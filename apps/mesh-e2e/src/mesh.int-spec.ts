@@ -25,6 +25,7 @@ const prefix = `${tag}.`;
 const topics = topicRegistry(prefix);
 const tenant = tag.replace(/[^A-Za-z0-9]/g, '');
 const redisPrefix = `${tag}:`;
+const adminToken = uniqueTag('admin');
 const WINDOW = 60_000;
 // Aligned to a window, two hours back: event time, so the test takes seconds, not minutes.
 const START = Math.floor((Date.now() - 2 * 3_600_000) / WINDOW) * WINDOW;
@@ -44,12 +45,13 @@ describe('ingest → monitor → alert, end to end', () => {
   let recorder: TopicRecorder;
   let pg: Client;
   let redis: Redis;
+  let apiKey: string;
 
   beforeAll(async () => {
     [ingest, monitor] = await Promise.all([
       startService(
         'sentinel-ingest',
-        { ...common, INGEST_DEFAULT_TENANT: tenant },
+        { ...common, INGEST_ADMIN_TOKEN: adminToken },
         { port: await freePort() },
       ),
       startService(
@@ -74,6 +76,13 @@ describe('ingest → monitor → alert, end to end', () => {
     pg = new Client({ connectionString: env.DATABASE_URL });
     await pg.connect();
     redis = new Redis(env.REDIS_URL);
+    const created = await fetch(`${ingest.baseUrl}/v1/api-keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ tenantId: tenant, name: 'e2e' }),
+    });
+    expect(created.status).toBe(201);
+    apiKey = ((await created.json()) as { key: string }).key;
   });
 
   afterAll(async () => {
@@ -89,7 +98,7 @@ describe('ingest → monitor → alert, end to end', () => {
   async function send(records: readonly unknown[]): Promise<void> {
     const res = await fetch(`${ingest.baseUrl}/v1/events`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-ndjson' },
+      headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${apiKey}` },
       body: toNdjson(records),
     });
     expect(res.status).toBe(202);

@@ -1,9 +1,11 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { MessagingModule } from '@ward/messaging';
 import { ObservabilityModule } from '@ward/observability';
-import { INGEST_CONFIG, type IngestConfig } from './config/ingest.config';
+import { PersistenceModule, RedisModule } from '@ward/persistence';
 import { ConfigModule } from './config/config.module';
+import { INGEST_CONFIG, type IngestConfig } from './config/ingest.config';
 import { EventsModule } from './events/events.module';
+import { IntakeModule } from './intake/intake.module';
 
 export const SERVICE_NAME = 'sentinel-ingest';
 
@@ -15,10 +17,16 @@ export class AppModule {
       imports: [
         ConfigModule.register(config),
         ObservabilityModule.forRoot({ serviceName: SERVICE_NAME }),
+        PersistenceModule.forRoot({
+          inject: [INGEST_CONFIG],
+          useFactory: (c: IngestConfig) => ({ url: c.databaseUrl, applicationName: SERVICE_NAME }),
+        }),
+        RedisModule.forRoot({ inject: [INGEST_CONFIG], useFactory: (c: IngestConfig) => c.redis }),
         MessagingModule.forRoot({
           inject: [INGEST_CONFIG],
           useFactory: (c: IngestConfig) => ({ ...c.kafka, ensureTopics: true }),
         }),
+        IntakeModule,
         EventsModule,
       ],
     };

@@ -3,3 +3,4 @@ export * from './lib/wait';
 export * from './lib/topic-recorder';
 export * from './lib/service-process';
 export * from './lib/factories';
+export * from './lib/metrics';

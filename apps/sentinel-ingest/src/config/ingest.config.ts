@@ -1,5 +1,7 @@
 import { env, type EnvValues, infrastructureEnv, readEnv } from '@ward/config';
 
+const TENANT = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
+
 export const ingestEnv = {
   ...infrastructureEnv,
   HOST: env.string({ default: '127.0.0.1', description: 'Address the HTTP server binds to.' }),
@@ -36,8 +38,79 @@ export const ingestEnv = {
   }),
   INGEST_DEFAULT_TENANT: env.string({
     default: 'default',
-    pattern: /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/,
-    description: 'Tenant for records that name none (until API keys bind tenants).',
+    pattern: TENANT,
+    description:
+      'Tenant of raw-topic records that name none (HTTP records take the API key’s tenant).',
+  }),
+  INGEST_ADMIN_TOKEN: env.optionalString({
+    secret: true,
+    description: 'Bearer token for the API-key admin routes (/v1/api-keys); unset disables them.',
+  }),
+  INGEST_API_KEY_CACHE_SECONDS: env.int({
+    default: 5,
+    min: 0,
+    max: 300,
+    description:
+      'How long a verified API key is trusted without asking PostgreSQL (a revocation elsewhere takes at most this long).',
+  }),
+  INGEST_RATE_LIMIT_EVENTS_PER_SECOND: env.number({
+    default: 20_000,
+    min: 1,
+    max: 10_000_000,
+    description:
+      'Per-tenant sustained HTTP intake rate (records per second), shared by all replicas through Redis.',
+  }),
+  INGEST_RATE_LIMIT_BURST: env.int({
+    default: 100_000,
+    min: 1,
+    max: 100_000_000,
+    description:
+      'Per-tenant burst (token bucket capacity, records); a request over the remaining tokens gets 429 with Retry-After.',
+  }),
+  INGEST_DEDUP_WINDOW_SECONDS: env.int({
+    default: 600,
+    min: 0,
+    max: 7 * 86_400,
+    description:
+      'Retention window in which a repeated eventId is acknowledged but not published again (0 turns it off).',
+  }),
+  INGEST_REDACT: env.bool({
+    default: true,
+    description:
+      'Replace secrets and personal data found in parameters and results before publishing.',
+  }),
+  INGEST_RAW_TOPIC_ENABLED: env.bool({
+    default: true,
+    description: 'Consume ward.telemetry.raw.v1 (native, OTLP JSON and MCP shapes).',
+  }),
+  INGEST_CONSUMER_GROUP: env.string({
+    default: 'ward-sentinel-ingest',
+    pattern: /^[A-Za-z0-9._-]+$/,
+    description: 'Kafka consumer group for the raw telemetry topic.',
+  }),
+  INGEST_FILE_PATTERNS: env.optionalString({
+    description:
+      'Comma-separated globs or folders of JSON/JSONL files to tail; unset disables file intake.',
+  }),
+  INGEST_FILE_TENANT: env.string({
+    default: 'default',
+    pattern: TENANT,
+    description: 'Tenant of records read from files.',
+  }),
+  INGEST_FILE_POLL_MS: env.int({
+    default: 1000,
+    min: 50,
+    max: 60_000,
+    description: 'How often tailed files are checked for new lines.',
+  }),
+  INGEST_FILE_START_AT: env.oneOf(['beginning', 'end'], {
+    default: 'beginning',
+    description: 'Where to start in a file never seen before.',
+  }),
+  REDIS_KEY_PREFIX: env.string({
+    default: 'ward:',
+    pattern: /^[A-Za-z0-9:._-]*$/,
+    description: 'Prefix of every Redis key.',
   }),
 };
 
@@ -57,6 +130,19 @@ export interface IngestConfig {
     readonly maxFutureSkewMs: number;
   };
   readonly defaultTenant: string;
+  readonly databaseUrl: string;
+  readonly redis: { readonly url: string; readonly keyPrefix: string };
+  readonly auth: { readonly adminToken: string | undefined; readonly keyCacheMs: number };
+  readonly rateLimit: { readonly ratePerSecond: number; readonly burst: number };
+  readonly dedupWindowMs: number;
+  readonly redact: boolean;
+  readonly rawTopic: { readonly enabled: boolean; readonly consumerGroup: string };
+  readonly files: {
+    readonly patterns: readonly string[];
+    readonly tenant: string;
+    readonly pollMs: number;
+    readonly startAt: 'beginning' | 'end';
+  };
   readonly logLevel: IngestEnv['LOG_LEVEL'];
 }
 
@@ -80,6 +166,25 @@ export function loadIngestConfig(
       maxFutureSkewMs: e.INGEST_MAX_FUTURE_SKEW_SECONDS * 1000,
     },
     defaultTenant: e.INGEST_DEFAULT_TENANT,
+    databaseUrl: e.DATABASE_URL,
+    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
+    auth: { adminToken: e.INGEST_ADMIN_TOKEN, keyCacheMs: e.INGEST_API_KEY_CACHE_SECONDS * 1000 },
+    rateLimit: {
+      ratePerSecond: e.INGEST_RATE_LIMIT_EVENTS_PER_SECOND,
+      burst: e.INGEST_RATE_LIMIT_BURST,
+    },
+    dedupWindowMs: e.INGEST_DEDUP_WINDOW_SECONDS * 1000,
+    redact: e.INGEST_REDACT,
+    rawTopic: { enabled: e.INGEST_RAW_TOPIC_ENABLED, consumerGroup: e.INGEST_CONSUMER_GROUP },
+    files: {
+      patterns: (e.INGEST_FILE_PATTERNS ?? '')
+        .split(',')
+        .map((p) => p.trim())
+        .filter((p) => p !== ''),
+      tenant: e.INGEST_FILE_TENANT,
+      pollMs: e.INGEST_FILE_POLL_MS,
+      startAt: e.INGEST_FILE_START_AT,
+    },
     logLevel: e.LOG_LEVEL,
   };
 }

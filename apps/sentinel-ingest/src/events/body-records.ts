@@ -1,13 +1,6 @@
-/** One record of a request body, before normalization. */
-export interface BodyRecord {
-  /** Position in the batch (0-based). */
-  readonly index: number;
-  /** 1-based line for NDJSON bodies. */
-  readonly line?: number;
-  readonly value?: unknown;
-  readonly error?: string;
-  readonly bytes: number;
-}
+import { type IntakeRecord } from '../intake/intake.types';
+
+export type BodyRecord = IntakeRecord;
 
 export class TooManyRecordsError extends Error {
   constructor(readonly limit: number) {

@@ -8,18 +8,18 @@ import {
   Ip,
   Post,
   Res,
+  UseGuards,
 } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { type ApiKeyInfo, TokenBucketStore } from '@ward/persistence';
 import type { FastifyReply } from 'fastify';
+import { ApiKeyGuard, AuthenticatedKey } from '../auth/api-key.guard';
 import { INGEST_CONFIG, type IngestConfig } from '../config/ingest.config';
-import {
-  type BodyRecord,
-  recordsFromJson,
-  recordsFromNdjson,
-  TooManyRecordsError,
-} from './body-records';
+import { IngestMetrics } from '../intake/ingest.metrics';
+import { IntakeService } from '../intake/intake.service';
+import { type IntakeRecord, type IntakeResult } from '../intake/intake.types';
+import { recordsFromJson, recordsFromNdjson, TooManyRecordsError } from './body-records';
 import { IngestResultDto } from './events.dto';
-import { EventsService } from './events.service';
 
 export const NDJSON_CONTENT_TYPES = [
   'application/x-ndjson',
@@ -30,10 +30,14 @@ export const NDJSON_CONTENT_TYPES = [
 ];
 
 @ApiTags('events')
+@ApiBearerAuth()
+@UseGuards(ApiKeyGuard)
 @Controller('events')
 export class EventsController {
   constructor(
-    private readonly events: EventsService,
+    private readonly intake: IntakeService,
+    private readonly buckets: TokenBucketStore,
+    private readonly metrics: IngestMetrics,
     @Inject(INGEST_CONFIG) private readonly config: IngestConfig,
   ) {}
 
@@ -41,7 +45,8 @@ export class EventsController {
   @ApiConsumes('application/json', 'application/x-ndjson')
   @ApiBody({
     description:
-      'One telemetry record, a JSON array of records, or NDJSON (one record per line). See docs/schemas/RawTelemetryEvent.v1.schema.json.',
+      'One telemetry record, a JSON array of records, or NDJSON (one record per line); `Content-Encoding: gzip` is accepted. ' +
+      'The tenant is the API key’s: a record naming another tenant is refused. See docs/schemas/RawTelemetryEvent.v1.schema.json.',
     schema: {
       oneOf: [{ type: 'object' }, { type: 'array', items: { type: 'object' } }, { type: 'string' }],
     },
@@ -56,22 +61,41 @@ export class EventsController {
     type: IngestResultDto,
     description: 'Every record was refused; see errors.',
   })
-  @ApiResponse({ status: 400, description: 'The body is not JSON or NDJSON.' })
-  @ApiResponse({ status: 413, description: 'The body or its record count is over the limit.' })
-  @ApiResponse({ status: 503, description: 'Kafka is unavailable; retry after the given delay.' })
+  @ApiResponse({
+    status: 400,
+    description: 'The body is not JSON or NDJSON, or its gzip is corrupt.',
+  })
+  @ApiResponse({ status: 401, description: 'Missing, unknown or revoked API key.' })
+  @ApiResponse({ status: 403, description: 'The API key lacks the ingest role.' })
+  @ApiResponse({
+    status: 413,
+    description: 'The body (decompressed) or its record count is over the limit.',
+  })
+  @ApiResponse({ status: 415, description: 'Unsupported media type or content encoding.' })
+  @ApiResponse({
+    status: 429,
+    description: 'The tenant’s rate limit is exhausted; retry after Retry-After seconds.',
+  })
+  @ApiResponse({
+    status: 503,
+    description: 'Kafka or Redis is unavailable; retry after Retry-After seconds.',
+  })
   async ingest(
     @Body() body: unknown,
     @Headers('content-type') contentType: string | undefined,
     @Ip() ip: string,
+    @AuthenticatedKey() key: ApiKeyInfo,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<IngestResultDto> {
+  ): Promise<IntakeResult> {
     const records = this.toRecords(body, contentType);
-    let result: IngestResultDto;
+    await this.enforceRateLimit(key.tenantId, records.length, reply);
+    let result: IntakeResult;
     try {
-      result = await this.events.ingest(records, {
+      result = await this.intake.accept(records, {
         channel: 'http',
         origin: ip,
         receivedAt: new Date(),
+        tenant: { kind: 'bound', tenantId: key.tenantId },
       });
     } catch (error) {
       void reply.header('Retry-After', '5');
@@ -84,7 +108,47 @@ export class EventsController {
     return result;
   }
 
-  private toRecords(body: unknown, contentType: string | undefined): BodyRecord[] {
+  private async enforceRateLimit(
+    tenantId: string,
+    cost: number,
+    reply: FastifyReply,
+  ): Promise<void> {
+    const { burst, ratePerSecond } = this.config.rateLimit;
+    if (cost > burst) {
+      throw new HttpException(
+        `a batch of ${cost} records is larger than the tenant's burst of ${burst}: send smaller batches`,
+        HttpStatus.PAYLOAD_TOO_LARGE,
+      );
+    }
+    let outcome;
+    try {
+      outcome = await this.buckets.take(`ingest:${tenantId}`, Math.max(cost, 1), {
+        capacity: burst,
+        ratePerSecond,
+      });
+    } catch (error) {
+      void reply.header('Retry-After', '5');
+      throw new HttpException(
+        { statusCode: 503, message: `rate limiter unavailable: ${(error as Error).message}` },
+        HttpStatus.SERVICE_UNAVAILABLE,
+      );
+    }
+    if (!outcome.allowed) {
+      const seconds = Math.max(1, Math.ceil(outcome.retryAfterMs / 1000));
+      this.metrics.rateLimited.inc();
+      void reply.header('Retry-After', String(seconds));
+      throw new HttpException(
+        {
+          statusCode: 429,
+          message: `rate limit exceeded for this tenant: retry after ${seconds} s`,
+          retryAfterSeconds: seconds,
+        },
+        HttpStatus.TOO_MANY_REQUESTS,
+      );
+    }
+  }
+
+  private toRecords(body: unknown, contentType: string | undefined): IntakeRecord[] {
     const mediaType = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
     const { maxRecords } = this.config.limits;
     try {

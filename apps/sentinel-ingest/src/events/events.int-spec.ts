@@ -1,7 +1,7 @@
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type BehavioralEvent, topicRegistry } from '@ward/contracts';
 import { createKafka } from '@ward/messaging';
-import { infraEnv, TopicRecorder, toNdjson, uniqueTag } from '@ward/testing';
+import { infraEnv, metricValue, TopicRecorder, toNdjson, uniqueTag } from '@ward/testing';
 import { gzipSync } from 'node:zlib';
 import { createIngestApp } from '../app';
 import { loadIngestConfig } from '../config/ingest.config';
@@ -9,13 +9,16 @@ import { type IngestResultDto } from './events.dto';
 
 const prefix = `${uniqueTag('ingest')}.`;
 const topics = topicRegistry(prefix);
-const tenant = 'acme';
+const tenant = uniqueTag('acme').replace(/[^A-Za-z0-9-]/g, '');
+const adminToken = uniqueTag('admin-token');
 const now = Date.now();
 
 describe('POST /v1/events against a real broker', () => {
   const env = infraEnv();
   let app: NestFastifyApplication;
+  let base: string;
   let url: string;
+  let apiKey: string;
   let recorder: TopicRecorder;
 
   beforeAll(async () => {
@@ -26,12 +29,18 @@ describe('POST /v1/events against a real broker', () => {
       INGEST_MAX_BODY_BYTES: String(256 * 1024),
       INGEST_MAX_RECORDS: '100',
       INGEST_MAX_RECORD_BYTES: '8192',
-      INGEST_DEFAULT_TENANT: tenant,
+      INGEST_ADMIN_TOKEN: adminToken,
+      INGEST_RATE_LIMIT_EVENTS_PER_SECOND: '100',
+      INGEST_RATE_LIMIT_BURST: '1000',
+      REDIS_KEY_PREFIX: `${prefix}:`,
+      INGEST_RAW_TOPIC_ENABLED: 'false',
       LOG_LEVEL: 'error',
     });
     app = await createIngestApp(config);
     await app.listen(0, '127.0.0.1');
-    url = `${await app.getUrl()}/v1/events`;
+    base = await app.getUrl();
+    url = `${base}/v1/events`;
+    apiKey = (await createKey(tenant, 'int-test')).key;
     const kafka = createKafka({
       brokers: env.KAFKA_BROKERS.split(','),
       clientId: 'test',
@@ -50,6 +59,16 @@ describe('POST /v1/events against a real broker', () => {
     await app?.close();
   });
 
+  async function createKey(tenantId: string, name: string, roles?: string[]) {
+    const res = await fetch(`${base}/v1/api-keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ tenantId, name, ...(roles && { roles }) }),
+    });
+    expect(res.status).toBe(201);
+    return (await res.json()) as { id: string; key: string; tenantId: string };
+  }
+
   async function post(
     body: string | Buffer,
     contentType = 'application/json',
@@ -58,7 +77,7 @@ describe('POST /v1/events against a real broker', () => {
     const res = await fetch(url, {
       method: 'POST',
       body,
-      headers: { 'content-type': contentType, ...headers },
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': contentType, ...headers },
     });
     const text = await res.text();
     return {
@@ -89,9 +108,9 @@ describe('POST /v1/events against a real broker', () => {
       topics.behavioralEvents.name,
       (m) => (m.value as BehavioralEvent).eventId === 'single-1',
     );
-    expect(message.key).toBe('acme/bot-1');
+    expect(message.key).toBe(`${tenant}/bot-1`);
     expect(message.value).toMatchObject({
-      tenantId: 'acme',
+      tenantId: tenant,
       agentId: 'bot-1',
       source: { channel: 'http', origin: '127.0.0.1' },
     });
@@ -211,13 +230,29 @@ describe('POST /v1/events against a real broker', () => {
   });
 
   it('serves health, readiness, metrics and the OpenAPI document', async () => {
-    const base = url.replace(/\/v1\/events$/, '');
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
     const metrics = await (await fetch(`${base}/metrics`)).text();
-    expect(metrics).toMatch(
-      /ward_ingest_records_total\{channel="http",outcome="accepted",service="sentinel-ingest"\} \d+/,
-    );
+    const value = (name: string, labels: Record<string, string>) =>
+      metricValue(metrics, name, labels);
+    expect(
+      value('ward_ingest_records_total', { channel: 'http', outcome: 'accepted', reason: 'none' }),
+    ).toBeGreaterThan(0);
+    expect(
+      value('ward_ingest_records_total', {
+        channel: 'http',
+        outcome: 'rejected',
+        reason: 'schema_violation',
+      }),
+    ).toBeGreaterThan(0);
+    expect(value('ward_ingest_bytes_total', { channel: 'http' })).toBeGreaterThan(0);
+    expect(
+      value('ward_http_request_duration_seconds_count', {
+        route: '/v1/events',
+        method: 'POST',
+        status: '2xx',
+      }),
+    ).toBeGreaterThan(0);
     expect(metrics).not.toMatch(/agent_?id=/i);
     const doc = (await (await fetch(`${base}/docs/json`)).json()) as {
       paths: Record<string, unknown>;
@@ -226,10 +261,187 @@ describe('POST /v1/events against a real broker', () => {
   });
 
   it('refuses binary garbage declared as JSON with 4xx', async () => {
-    const res = await post(gzipSync('{"agentId":"a"}'), 'application/json', {
-      'content-encoding': 'gzip',
+    const res = await post(Buffer.from([0xff, 0x00, 0x1f, 0x8b, 0x7b]), 'application/json');
+    expect(res.status).toBe(400);
+  });
+
+  describe('authentication', () => {
+    async function postWith(headers: Record<string, string>) {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ agentId: 'a', action: 'x', timestamp: now }),
+      });
+      return res.status;
+    }
+
+    it('refuses a missing, malformed or unknown key with 401', async () => {
+      expect(await postWith({})).toBe(401);
+      expect(await postWith({ authorization: 'Basic Zm9vOmJhcg==' })).toBe(401);
+      expect(await postWith({ authorization: 'Bearer not-a-ward-key' })).toBe(401);
+      expect(await postWith({ authorization: `Bearer ${apiKey.slice(0, -2)}xx` })).toBe(401);
+      expect(await postWith({ 'x-api-key': apiKey })).toBe(202);
     });
-    expect(res.status).toBeGreaterThanOrEqual(400);
-    expect(res.status).toBeLessThan(500);
+
+    it('refuses a key without the ingest role with 403', async () => {
+      const analyst = await createKey(tenant, 'analyst-only', ['analyst']);
+      expect(await postWith({ authorization: `Bearer ${analyst.key}` })).toBe(403);
+    });
+
+    it('stops accepting a key as soon as it is revoked', async () => {
+      const doomed = await createKey(tenant, 'doomed');
+      expect(await postWith({ authorization: `Bearer ${doomed.key}` })).toBe(202);
+      const del = await fetch(`${base}/v1/api-keys/${doomed.id}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${adminToken}` },
+      });
+      expect(del.status).toBe(204);
+      expect(await postWith({ authorization: `Bearer ${doomed.key}` })).toBe(401);
+      const again = await fetch(`${base}/v1/api-keys/${doomed.id}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${adminToken}` },
+      });
+      expect(again.status).toBe(404);
+    });
+
+    it('lists keys without their secrets and guards the admin routes', async () => {
+      const res = await fetch(`${base}/v1/api-keys?tenantId=${tenant}`, {
+        headers: { authorization: `Bearer ${adminToken}` },
+      });
+      const text = await res.text();
+      expect(res.status).toBe(200);
+      expect(text).not.toContain(apiKey);
+      expect((JSON.parse(text) as { name: string }[]).map((k) => k.name)).toEqual(
+        expect.arrayContaining(['int-test', 'doomed']),
+      );
+      expect(
+        (await fetch(`${base}/v1/api-keys`, { headers: { authorization: 'Bearer wrong' } })).status,
+      ).toBe(401);
+      expect(
+        (await fetch(`${base}/v1/api-keys`, { headers: { authorization: `Bearer ${apiKey}` } }))
+          .status,
+      ).toBe(401);
+      const bad = await fetch(`${base}/v1/api-keys`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ tenantId: 'a/b', name: '' }),
+      });
+      expect(bad.status).toBe(400);
+    });
+
+    it('takes the tenant from the key and refuses records naming another', async () => {
+      const res = await post(
+        JSON.stringify([
+          {
+            eventId: 'own-tenant',
+            tenantId: tenant,
+            agentId: 'bot-t',
+            action: 'x',
+            timestamp: now,
+          },
+          {
+            eventId: 'other-tenant',
+            tenantId: 'someone-else',
+            agentId: 'bot-t',
+            action: 'x',
+            timestamp: now,
+          },
+        ]),
+      );
+      expect(res.body).toMatchObject({ accepted: 1, rejected: 1, eventIds: ['own-tenant'] });
+      expect(res.body.errors[0]).toMatchObject({ index: 1, code: 'tenant_mismatch' });
+    });
+  });
+
+  describe('gzip bodies', () => {
+    it('accepts gzip-compressed NDJSON', async () => {
+      const body = gzipSync(
+        toNdjson([{ eventId: 'gz-1', agentId: 'bot-gz', action: 'x', timestamp: now }]),
+      );
+      const res = await post(body, 'application/x-ndjson', { 'content-encoding': 'gzip' });
+      expect(res.status).toBe(202);
+      expect(res.body.eventIds).toEqual(['gz-1']);
+    });
+
+    it('answers 400 to corrupt gzip, 413 to a zip bomb and 415 to unknown encodings', async () => {
+      expect(
+        (
+          await post(Buffer.from('not gzip at all'), 'application/json', {
+            'content-encoding': 'gzip',
+          })
+        ).status,
+      ).toBe(400);
+      const bomb = gzipSync(Buffer.alloc(8 * 1024 * 1024, 0x20));
+      expect(bomb.length).toBeLessThan(64 * 1024);
+      expect((await post(bomb, 'application/json', { 'content-encoding': 'gzip' })).status).toBe(
+        413,
+      );
+      expect((await post('{}', 'application/json', { 'content-encoding': 'br' })).status).toBe(415);
+      expect(
+        (
+          await post(
+            JSON.stringify({ eventId: 'after-bomb', agentId: 'b', action: 'x', timestamp: now }),
+          )
+        ).status,
+      ).toBe(202);
+    });
+  });
+
+  it('acknowledges a repeated eventId without publishing it twice, across requests', async () => {
+    const record = { eventId: 'dedup-1', agentId: 'bot-dd', action: 'x', timestamp: now };
+    expect((await post(JSON.stringify(record))).body).toMatchObject({ accepted: 1, duplicates: 0 });
+    expect((await post(JSON.stringify(record))).body).toMatchObject({
+      accepted: 0,
+      duplicates: 1,
+      rejected: 0,
+    });
+    await recorder.waitFor(
+      topics.behavioralEvents.name,
+      (m) => (m.value as BehavioralEvent).eventId === 'dedup-1',
+    );
+    await post(
+      JSON.stringify({ eventId: 'dedup-fence', agentId: 'bot-dd', action: 'x', timestamp: now }),
+    );
+    await recorder.waitFor(
+      topics.behavioralEvents.name,
+      (m) => (m.value as BehavioralEvent).eventId === 'dedup-fence',
+    );
+    expect(
+      recorder
+        .on(topics.behavioralEvents.name)
+        .filter((m) => (m.value as BehavioralEvent).eventId === 'dedup-1'),
+    ).toHaveLength(1);
+  });
+
+  it('rate-limits a tenant with 429 and Retry-After, without touching other tenants', async () => {
+    const noisy = await createKey(`${tenant}-noisy`, 'noisy');
+    const batch = JSON.stringify(
+      Array.from({ length: 100 }, (_, i) => ({
+        agentId: 'n',
+        action: 'x',
+        timestamp: now,
+        eventId: `rl-${i}`,
+      })),
+    );
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 12; i++) {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${noisy.key}`, 'content-type': 'application/json' },
+        body: batch,
+      });
+      statuses.push(res.status);
+      retryAfter ??= res.headers.get('retry-after');
+    }
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
+    expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+    expect(
+      (
+        await post(
+          JSON.stringify({ eventId: 'unaffected', agentId: 'u', action: 'x', timestamp: now }),
+        )
+      ).status,
+    ).toBe(202);
   });
 });

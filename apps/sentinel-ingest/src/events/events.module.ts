@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
+import { IntakeModule } from '../intake/intake.module';
 import { EventsController } from './events.controller';
-import { EventsService } from './events.service';
 
-@Module({ controllers: [EventsController], providers: [EventsService] })
+@Module({ imports: [AuthModule, IntakeModule], controllers: [EventsController] })
 export class EventsModule {}

@@ -1,9 +1,15 @@
 import { DataSource } from 'typeorm';
 import { CreateThreatAlerts1764000000000 } from './migrations/1764000000000-create-threat-alerts';
+import { ApiKeyEntity } from './api-key.entity';
+import { FilePositionEntity } from './file-position.entity';
+import { CreateApiKeysAndFilePositions1764100000000 } from './migrations/1764100000000-create-api-keys-and-file-positions';
 import { ThreatAlertEntity } from './threat-alert.entity';
 
-export const ENTITIES = [ThreatAlertEntity];
-export const MIGRATIONS = [CreateThreatAlerts1764000000000];
+export const ENTITIES = [ThreatAlertEntity, ApiKeyEntity, FilePositionEntity];
+export const MIGRATIONS = [
+  CreateThreatAlerts1764000000000,
+  CreateApiKeysAndFilePositions1764100000000,
+];
 
 export interface DatabaseOptions {
   readonly url: string;

@@ -10,6 +10,8 @@ import {
 import { ReadinessService } from '@ward/observability';
 import { DataSource } from 'typeorm';
 import { createDataSource, type DatabaseOptions } from './data-source';
+import { ApiKeyRepository } from './api-key.repository';
+import { FilePositionRepository } from './file-position.repository';
 import { ThreatAlertRepository } from './threat-alert.repository';
 
 export interface PersistenceRootOptions {
@@ -56,8 +58,10 @@ export class PersistenceModule {
         },
         DatabaseLifecycle,
         ThreatAlertRepository,
+        ApiKeyRepository,
+        FilePositionRepository,
       ],
-      exports: [DataSource, ThreatAlertRepository],
+      exports: [DataSource, ThreatAlertRepository, ApiKeyRepository, FilePositionRepository],
     };
   }
 }

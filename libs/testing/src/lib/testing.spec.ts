@@ -1,5 +1,6 @@
 import { callSeries, toNdjson } from './factories';
 import { infraEnv } from './infra-env';
+import { metricValue } from './metrics';
 import { eventually } from './wait';
 
 describe('eventually', () => {
@@ -45,5 +46,21 @@ describe('infraEnv', () => {
       DATABASE_URL: 'postgres://ward:ward@127.0.0.1:5432/ward',
       REDIS_URL: 'redis://127.0.0.1:6379',
     });
+  });
+});
+
+describe('metricValue', () => {
+  const text = [
+    '# HELP x_total help',
+    'x_total{service="s",route="/v1/events",status="2xx"} 7',
+    'x_total{route="/healthz",service="s",status="2xx"} 2',
+    'x_total_sum 3',
+  ].join('\n');
+
+  it('matches labels in any order and ignores other names', () => {
+    expect(metricValue(text, 'x_total', { status: '2xx', route: '/v1/events' })).toBe(7);
+    expect(metricValue(text, 'x_total', { route: '/healthz' })).toBe(2);
+    expect(metricValue(text, 'x_total', { route: '/nope' })).toBeUndefined();
+    expect(metricValue(text, 'x_total_sum')).toBe(3);
   });
 });

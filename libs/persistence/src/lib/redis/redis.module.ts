@@ -10,6 +10,8 @@ import {
 import { ReadinessService } from '@ward/observability';
 import Redis from 'ioredis';
 import { CooldownStore } from './cooldown.store';
+import { DedupStore } from './dedup.store';
+import { TokenBucketStore } from './token-bucket.store';
 
 export interface RedisOptions {
   readonly url: string;
@@ -69,8 +71,10 @@ export class RedisModule {
         },
         RedisLifecycle,
         CooldownStore,
+        DedupStore,
+        TokenBucketStore,
       ],
-      exports: [Redis, CooldownStore],
+      exports: [Redis, CooldownStore, DedupStore, TokenBucketStore],
     };
   }
 }

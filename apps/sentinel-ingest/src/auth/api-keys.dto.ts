@@ -1,0 +1,46 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { type Static, Type } from '@sinclair/typebox';
+import { Contract, TenantId } from '@ward/contracts';
+import { API_KEY_ROLES, type ApiKeyRole } from '@ward/persistence';
+
+export const CreateApiKeyContract = new Contract(
+  'CreateApiKey',
+  1,
+  Type.Object(
+    {
+      tenantId: TenantId,
+      name: Type.String({ minLength: 1, maxLength: 200 }),
+      roles: Type.Optional(
+        Type.Array(Type.Union(API_KEY_ROLES.map((r) => Type.Literal(r))), {
+          minItems: 1,
+          maxItems: 4,
+          uniqueItems: true,
+        }),
+      ),
+    },
+    { additionalProperties: false },
+  ),
+);
+export type CreateApiKeyBody = Static<typeof CreateApiKeyContract.schema>;
+
+export class CreateApiKeyDto {
+  @ApiProperty({ example: 'acme' }) tenantId!: string;
+  @ApiProperty({ example: 'gateway-eu-1' }) name!: string;
+  @ApiPropertyOptional({ enum: API_KEY_ROLES, isArray: true, default: ['ingest'] })
+  roles?: ApiKeyRole[];
+}
+
+export class ApiKeyDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() tenantId!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ description: 'Public part of the key, to tell keys apart.' }) prefix!: string;
+  @ApiProperty({ enum: API_KEY_ROLES, isArray: true }) roles!: ApiKeyRole[];
+  @ApiProperty() createdAt!: string;
+  @ApiProperty({ nullable: true, type: String }) revokedAt!: string | null;
+  @ApiProperty({ nullable: true, type: String }) lastUsedAt!: string | null;
+}
+
+export class CreatedApiKeyDto extends ApiKeyDto {
+  @ApiProperty({ description: 'The key itself. Shown once; store it now.' }) key!: string;
+}

@@ -1,0 +1,174 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { agentKey, type BehavioralEvent } from '@ward/contracts';
+import { MessageProducer, TopicAdmin } from '@ward/messaging';
+import { DedupStore } from '@ward/persistence';
+import { INGEST_CONFIG, type IngestConfig } from '../config/ingest.config';
+import { normalizeRawEvent } from '../events/normalize';
+import { IngestMetrics } from './ingest.metrics';
+import {
+  type IntakeRecord,
+  type IntakeResult,
+  type IntakeSource,
+  type RecordError,
+} from './intake.types';
+
+/**
+ * The one path every channel (HTTP, raw Kafka topic, files) takes: normalize,
+ * refuse what is invalid with a reason, drop what was already published within
+ * the dedup window, publish the rest keyed by tenant/agent, then remember them.
+ * Remembering after publishing means a failed publish is retried by the
+ * client, never silently lost.
+ */
+@Injectable()
+export class IntakeService {
+  constructor(
+    @Inject(INGEST_CONFIG) private readonly config: IngestConfig,
+    private readonly producer: MessageProducer,
+    private readonly topics: TopicAdmin,
+    private readonly dedup: DedupStore,
+    private readonly metrics: IngestMetrics,
+  ) {}
+
+  async accept(records: readonly IntakeRecord[], source: IntakeSource): Promise<IntakeResult> {
+    const { maxRecordBytes, maxFutureSkewMs } = this.config.limits;
+    const errors: RecordError[] = [];
+    const candidates: BehavioralEvent[] = [];
+    const inRequest = new Set<string>();
+    let duplicates = 0;
+    let bytes = 0;
+
+    for (const record of records) {
+      bytes += record.bytes;
+      const base = { index: record.index, ...(record.line !== undefined && { line: record.line }) };
+      if (record.error !== undefined) {
+        errors.push({
+          ...base,
+          code: 'invalid_json',
+          issues: [{ path: '/', message: record.error }],
+        });
+        continue;
+      }
+      if (record.bytes > maxRecordBytes) {
+        errors.push({
+          ...base,
+          code: 'oversized',
+          issues: [
+            { path: '/', message: `record of ${record.bytes} bytes exceeds ${maxRecordBytes}` },
+          ],
+        });
+        continue;
+      }
+      const named = namedTenant(record.value);
+      if (
+        source.tenant.kind === 'bound' &&
+        named !== undefined &&
+        named !== source.tenant.tenantId
+      ) {
+        errors.push({
+          ...base,
+          code: 'tenant_mismatch',
+          issues: [
+            { path: '/tenantId', message: 'tenantId differs from the tenant of the API key' },
+          ],
+        });
+        continue;
+      }
+      const result = normalizeRawEvent(record.value, {
+        receivedAt: source.receivedAt,
+        channel: source.channel,
+        ...(source.origin !== undefined && { origin: source.origin }),
+        defaultTenant: source.tenant.tenantId,
+        maxFutureSkewMs,
+      });
+      if (!result.ok) {
+        errors.push({ ...base, code: 'schema_violation', issues: [...result.issues] });
+        continue;
+      }
+      const key = `${result.event.tenantId}\u001f${result.event.eventId}`;
+      if (inRequest.has(key)) {
+        duplicates += 1;
+        continue;
+      }
+      inRequest.add(key);
+      candidates.push(result.event);
+    }
+
+    const fresh = await this.dropPublished(candidates);
+    duplicates += candidates.length - fresh.length;
+
+    await this.producer.send(
+      this.topics.topics.behavioralEvents.name,
+      fresh.map((event) => ({ key: agentKey(event.tenantId, event.agentId), value: event })),
+    );
+    await this.remember(fresh);
+
+    this.metrics.recordIntake(source.channel, {
+      accepted: fresh.length,
+      duplicates,
+      bytes,
+      rejected: errors.map((e) => e.code),
+    });
+    return {
+      accepted: fresh.length,
+      rejected: errors.length,
+      duplicates,
+      eventIds: fresh.map((e) => e.eventId),
+      errors,
+      alerts: 0,
+    };
+  }
+
+  private async dropPublished(events: readonly BehavioralEvent[]): Promise<BehavioralEvent[]> {
+    if (this.config.dedupWindowMs === 0 || events.length === 0) {
+      return [...events];
+    }
+    const byTenant = groupByTenant(events);
+    const fresh: BehavioralEvent[] = [];
+    for (const [tenantId, group] of byTenant) {
+      const seen = await this.dedup.seen(
+        tenantId,
+        group.map((e) => e.eventId),
+      );
+      group.forEach((event, i) => {
+        if (!seen[i]) {
+          fresh.push(event);
+        }
+      });
+    }
+    return fresh;
+  }
+
+  private async remember(events: readonly BehavioralEvent[]): Promise<void> {
+    if (this.config.dedupWindowMs === 0) {
+      return;
+    }
+    for (const [tenantId, group] of groupByTenant(events)) {
+      await this.dedup.mark(
+        tenantId,
+        group.map((e) => e.eventId),
+        this.config.dedupWindowMs,
+      );
+    }
+  }
+}
+
+function namedTenant(value: unknown): string | undefined {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const tenant = (value as Record<string, unknown>).tenantId;
+    return typeof tenant === 'string' ? tenant : undefined;
+  }
+  return undefined;
+}
+
+function groupByTenant(events: readonly BehavioralEvent[]): Map<string, BehavioralEvent[]> {
+  const groups = new Map<string, BehavioralEvent[]>();
+  for (const event of events) {
+    const group = groups.get(event.tenantId);
+    if (group) {
+      group.push(event);
+    } else {
+      groups.set(event.tenantId, [event]);
+    }
+  }
+  return groups;
+}
