@@ -6,6 +6,7 @@ import { ConfigModule } from './config/config.module';
 import { INGEST_CONFIG, type IngestConfig } from './config/ingest.config';
 import { EventsModule } from './events/events.module';
 import { IntakeModule } from './intake/intake.module';
+import { RawTelemetryConsumer } from './raw/raw-telemetry.consumer';
 
 export const SERVICE_NAME = 'sentinel-ingest';
 
@@ -28,6 +29,15 @@ export class AppModule {
         }),
         IntakeModule,
         EventsModule,
+        ...(config.rawTopic.enabled
+          ? [
+              MessagingModule.forConsumer({
+                inject: [INGEST_CONFIG],
+                useFactory: (c: IngestConfig) => ({ groupId: c.rawTopic.consumerGroup, maxMessageBytes: c.limits.maxBodyBytes }),
+                handlers: [RawTelemetryConsumer],
+              }),
+            ]
+          : []),
       ],
     };
   }
