@@ -33,7 +33,10 @@ export class AppModule {
           ? [
               MessagingModule.forConsumer({
                 inject: [INGEST_CONFIG],
-                useFactory: (c: IngestConfig) => ({ groupId: c.rawTopic.consumerGroup, maxMessageBytes: c.limits.maxBodyBytes }),
+                useFactory: (c: IngestConfig) => ({
+                  groupId: c.rawTopic.consumerGroup,
+                  maxMessageBytes: c.limits.maxBodyBytes,
+                }),
                 handlers: [RawTelemetryConsumer],
               }),
             ]

@@ -4,3 +4,4 @@ export * from './lib/baseline';
 export * from './lib/scoring';
 export * from './lib/techniques';
 export * from './lib/call-rate';
+export * from './lib/sensitive';

@@ -79,6 +79,13 @@ export const ingestEnv = {
     description:
       'Replace secrets and personal data found in parameters and results before publishing.',
   }),
+  INGEST_INJECTION_MIN_SCORE: env.number({
+    default: 0.5,
+    min: 0.01,
+    max: 1,
+    description:
+      'Prompt-injection score (0..1) of a tool result at or above which an alert is raised.',
+  }),
   INGEST_RAW_TOPIC_ENABLED: env.bool({
     default: true,
     description: 'Consume ward.telemetry.raw.v1 (native, OTLP JSON and MCP shapes).',
@@ -136,6 +143,7 @@ export interface IngestConfig {
   readonly rateLimit: { readonly ratePerSecond: number; readonly burst: number };
   readonly dedupWindowMs: number;
   readonly redact: boolean;
+  readonly injectionMinScore: number;
   readonly rawTopic: { readonly enabled: boolean; readonly consumerGroup: string };
   readonly files: {
     readonly patterns: readonly string[];
@@ -175,6 +183,7 @@ export function loadIngestConfig(
     },
     dedupWindowMs: e.INGEST_DEDUP_WINDOW_SECONDS * 1000,
     redact: e.INGEST_REDACT,
+    injectionMinScore: e.INGEST_INJECTION_MIN_SCORE,
     rawTopic: { enabled: e.INGEST_RAW_TOPIC_ENABLED, consumerGroup: e.INGEST_CONSUMER_GROUP },
     files: {
       patterns: (e.INGEST_FILE_PATTERNS ?? '')

@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { agentKey, type BehavioralEvent } from '@ward/contracts';
+import { agentKey, type BehavioralEvent, type ThreatAlert } from '@ward/contracts';
 import { MessageProducer, TopicAdmin } from '@ward/messaging';
-import { DedupStore } from '@ward/persistence';
+import { DedupStore, ThreatAlertRepository } from '@ward/persistence';
 import { INGEST_CONFIG, type IngestConfig } from '../config/ingest.config';
 import { normalizeRawEvent } from '../events/normalize';
 import { IngestMetrics } from './ingest.metrics';
+import { inspectEvent } from './inline-inspector';
 import {
   type IntakeRecord,
   type IntakeResult,
@@ -26,6 +27,7 @@ export class IntakeService {
     private readonly producer: MessageProducer,
     private readonly topics: TopicAdmin,
     private readonly dedup: DedupStore,
+    private readonly alertStore: ThreatAlertRepository,
     private readonly metrics: IngestMetrics,
   ) {}
 
@@ -93,13 +95,33 @@ export class IntakeService {
       candidates.push(result.event);
     }
 
-    const fresh = await this.dropPublished(candidates);
-    duplicates += candidates.length - fresh.length;
+    const unseen = await this.dropPublished(candidates);
+    duplicates += candidates.length - unseen.length;
+
+    const alerts: ThreatAlert[] = [];
+    const fresh = unseen.map((event) => {
+      const inspection = inspectEvent(event, {
+        redact: this.config.redact,
+        injectionMinScore: this.config.injectionMinScore,
+      });
+      alerts.push(...inspection.alerts);
+      return inspection.event;
+    });
 
     await this.producer.send(
       this.topics.topics.behavioralEvents.name,
       fresh.map((event) => ({ key: agentKey(event.tenantId, event.agentId), value: event })),
     );
+    if (alerts.length > 0) {
+      await this.alertStore.saveNew(alerts);
+      await this.producer.send(
+        this.topics.topics.threatAlerts.name,
+        alerts.map((alert) => ({ key: agentKey(alert.tenantId, alert.agentId), value: alert })),
+      );
+      for (const alert of alerts) {
+        this.metrics.inlineAlerts.inc({ detector: alert.detector });
+      }
+    }
     await this.remember(fresh);
 
     this.metrics.recordIntake(source.channel, {
@@ -114,7 +136,7 @@ export class IntakeService {
       duplicates,
       eventIds: fresh.map((e) => e.eventId),
       errors,
-      alerts: 0,
+      alerts: alerts.length,
     };
   }
 

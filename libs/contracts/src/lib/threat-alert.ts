@@ -55,6 +55,35 @@ export const ThreatAlertSchema = Type.Object(
       { additionalProperties: false },
     ),
     techniques: Type.Array(Technique, { maxItems: 16 }),
+    findings: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            kind: Type.String({ maxLength: 64 }),
+            category: Type.Union([
+              Type.Literal('secret'),
+              Type.Literal('pii'),
+              Type.Literal('injection'),
+            ]),
+            path: Type.String({
+              maxLength: 512,
+              description: 'JSON pointer of the field inside the event.',
+            }),
+            fingerprint: Type.Optional(
+              Type.String({
+                pattern: '^[a-f0-9]{16}$',
+                description: 'SHA-256 prefix of the value; never the value.',
+              }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        {
+          maxItems: 100,
+          description: 'What an inline detector found and where, never the matched text.',
+        },
+      ),
+    ),
     iocs: Type.Optional(Iocs),
     tierChange: Type.Optional(
       Type.Object(

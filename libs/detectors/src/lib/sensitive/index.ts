@@ -1,0 +1,4 @@
+export * from './sensitive';
+export * from './injection';
+export * from './checksums';
+export * from './corpus';
