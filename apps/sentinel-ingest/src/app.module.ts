@@ -7,6 +7,7 @@ import { INGEST_CONFIG, type IngestConfig } from './config/ingest.config';
 import { EventsModule } from './events/events.module';
 import { IntakeModule } from './intake/intake.module';
 import { RawTelemetryConsumer } from './raw/raw-telemetry.consumer';
+import { FileIntakeModule } from './files/file-intake.module';
 
 export const SERVICE_NAME = 'sentinel-ingest';
 
@@ -29,6 +30,7 @@ export class AppModule {
         }),
         IntakeModule,
         EventsModule,
+        FileIntakeModule,
         ...(config.rawTopic.enabled
           ? [
               MessagingModule.forConsumer({

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { env, type EnvValues, infrastructureEnv, readEnv } from '@ward/config';
 
 const TENANT = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
@@ -99,6 +100,12 @@ export const ingestEnv = {
     description:
       'Comma-separated globs or folders of JSON/JSONL files to tail; unset disables file intake.',
   }),
+  INGEST_FILE_SOURCE: env.string({
+    default: hostname().replace(/[^A-Za-z0-9._-]/g, '-') || 'ingest',
+    pattern: /^[A-Za-z0-9._-]+$/,
+    description:
+      'Name under which this instance saves its file read positions (one tailer per host or sidecar).',
+  }),
   INGEST_FILE_TENANT: env.string({
     default: 'default',
     pattern: TENANT,
@@ -147,6 +154,7 @@ export interface IngestConfig {
   readonly rawTopic: { readonly enabled: boolean; readonly consumerGroup: string };
   readonly files: {
     readonly patterns: readonly string[];
+    readonly source: string;
     readonly tenant: string;
     readonly pollMs: number;
     readonly startAt: 'beginning' | 'end';
@@ -190,6 +198,7 @@ export function loadIngestConfig(
         .split(',')
         .map((p) => p.trim())
         .filter((p) => p !== ''),
+      source: e.INGEST_FILE_SOURCE,
       tenant: e.INGEST_FILE_TENANT,
       pollMs: e.INGEST_FILE_POLL_MS,
       startAt: e.INGEST_FILE_START_AT,

@@ -1,4 +1,4 @@
-import { type IntakeChannel } from '@ward/contracts';
+import { type DeadLetterReason, type IntakeChannel } from '@ward/contracts';
 
 /** One record as a channel hands it over, before normalization. */
 export interface IntakeRecord {
@@ -58,3 +58,12 @@ export interface IntakeResult {
   /** Inline-detector alerts raised by this intake. */
   readonly alerts: number;
 }
+
+/** How each refusal is named when the record came from a topic or a file and goes to the DLQ. */
+export const DLQ_REASON: Readonly<Record<RejectCode, DeadLetterReason>> = {
+  invalid_json: 'invalid_json',
+  oversized: 'oversized',
+  schema_violation: 'schema_violation',
+  tenant_mismatch: 'schema_violation',
+  unsupported_shape: 'unsupported_shape',
+};

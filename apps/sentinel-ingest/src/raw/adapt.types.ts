@@ -39,7 +39,8 @@ export function putLabel(labels: Record<string, string>, key: string, value: unk
   ) {
     return;
   }
-  labels[truncate(key, 64)] = truncate(String(value));
+  const text = typeof value === 'object' ? JSON.stringify(value) : String(value as string | number | boolean);
+  labels[truncate(key, 64)] = truncate(text);
 }
 
 const DENIAL = /\b(denied|forbidden|unauthori[sz]ed|permission|not allowed|403|401)\b/i;

@@ -10,19 +10,11 @@ import {
 import { INGEST_CONFIG, type IngestConfig } from '../config/ingest.config';
 import { IngestMetrics } from '../intake/ingest.metrics';
 import { IntakeService } from '../intake/intake.service';
-import { type IntakeRecord, type RejectCode } from '../intake/intake.types';
+import { DLQ_REASON, type IntakeRecord } from '../intake/intake.types';
 import { adaptRaw } from './adapt';
 
 /** The raw topic takes any JSON; which shapes are accepted is the adapters' call. */
 export const RawTelemetryContract = new Contract('RawTelemetry', 1, Type.Unknown());
-
-const DLQ_CODE: Readonly<Record<RejectCode, DeadLetterReason>> = {
-  invalid_json: 'invalid_json',
-  oversized: 'oversized',
-  schema_violation: 'schema_violation',
-  tenant_mismatch: 'schema_violation',
-  unsupported_shape: 'unsupported_shape',
-};
 
 /**
  * `ward.telemetry.raw.v1` → adapters (native, OTLP/JSON, MCP) → the shared
@@ -81,7 +73,7 @@ export class RawTelemetryConsumer implements TopicHandler<typeof RawTelemetryCon
       const offset = owner[error.index];
       if (offset !== undefined) {
         const issues = error.issues.map((i) => `${i.path}: ${i.message}`).join('; ');
-        reject(offset, DLQ_CODE[error.code], `record ${error.index}: ${issues}`);
+        reject(offset, DLQ_REASON[error.code], `record ${error.index}: ${issues}`);
       }
     }
     const out: RejectedMessage[] = [...rejected].map(([offset, r]) => ({
