@@ -39,7 +39,7 @@ export function putLabel(labels: Record<string, string>, key: string, value: unk
   ) {
     return;
   }
-  const text = typeof value === 'object' ? JSON.stringify(value) : String(value as string | number | boolean);
+  const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
   labels[truncate(key, 64)] = truncate(text);
 }
 
