@@ -39,7 +39,12 @@ export function putLabel(labels: Record<string, string>, key: string, value: unk
   ) {
     return;
   }
-  const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  const text =
+    typeof value === 'string'
+      ? value
+      : typeof value === 'number' || typeof value === 'boolean'
+        ? String(value)
+        : (JSON.stringify(value) ?? '');
   labels[truncate(key, 64)] = truncate(text);
 }
 
