@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   let sent = 0;
   let round = 0;
   while (Date.now() < deadline) {
-    const messages = new Array(size);
+    const messages: { key: string; value: string }[] = [];
     for (let i = 0; i < size; i++) {
       const event = {
         schemaVersion: 1,
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
         parameterEntropy: 3.9,
         labels: {},
       };
-      messages[i] = { key: `bench/${event.agentId}`, value: JSON.stringify(event) };
+      messages.push({ key: `bench/${event.agentId}`, value: JSON.stringify(event) });
     }
     await producer.send({ topic: topic.name, acks: -1, messages });
     sent += size;
