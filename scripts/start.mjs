@@ -3,7 +3,9 @@
 // (unless KAFKA_BROKERS, DATABASE_URL, REDIS_URL point elsewhere), applies the
 // migrations, creates the topics and runs every service as its own supervised
 // process with its output prefixed. Ctrl-C stops them all.
-import { ensureDependencies, ensureInfrastructure, log, paint, run, runTs } from './lib.mjs';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureDependencies, ensureInfrastructure, log, paint, ROOT, run, runTs } from './lib.mjs';
 
 const SERVICES = [
   {
@@ -28,6 +30,13 @@ log('applying database migrations');
 run(process.execPath, ['scripts/run-ts.mjs', 'libs/persistence/src/cli/migrate.ts']);
 log('creating Kafka topics');
 run(process.execPath, ['scripts/run-ts.mjs', 'libs/messaging/src/cli/create-topics.ts']);
+
+// A folder newcomers can drop JSONL files into (file intake), unless configured otherwise.
+const inbox = join(ROOT, '.ward/inbox');
+if (process.env.INGEST_FILE_PATTERNS === undefined) {
+  mkdirSync(inbox, { recursive: true });
+  process.env.INGEST_FILE_PATTERNS = inbox;
+}
 
 let stopping = false;
 const children = new Map();
@@ -121,7 +130,11 @@ for (const s of SERVICES) {
     `  ${s.name.padEnd(19)} API ${base}/v1   docs ${base}/docs   metrics ${base}/metrics   ready ${base}/readyz`,
   );
 }
+log('send telemetry: KEY=... from `npm run -s api-key -- create --tenant acme --name me`, then');
 log(
-  `send telemetry: curl -XPOST -H 'content-type: application/json' http://${host}:${SERVICES[0].port}/v1/events -d '{"agentId":"a","action":"search","timestamp":${Math.floor(Date.now() / 1000)}}'`,
+  `  curl -XPOST -H "authorization: Bearer $KEY" -H 'content-type: application/json' http://${host}:${SERVICES[0].port}/v1/events -d '{"agentId":"a","action":"search","timestamp":${Math.floor(Date.now() / 1000)}}'`,
+);
+log(
+  `or drop JSONL files into ${process.env.INGEST_FILE_PATTERNS} (tenant ${process.env.INGEST_FILE_TENANT ?? 'default'})`,
 );
 log('or run the demo in another terminal: npm run demo   (Ctrl-C here stops everything)');

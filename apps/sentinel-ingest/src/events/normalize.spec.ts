@@ -1,4 +1,5 @@
 import { BehavioralEventContract } from '@ward/contracts';
+import fc from 'fast-check';
 import {
   canonicalJson,
   deriveEventId,
@@ -103,5 +104,54 @@ describe('normalizeRawEvent', () => {
       expect.stringContaining(path),
     );
     expect(({} as Record<string, unknown>).admin).toBeUndefined();
+  });
+});
+
+describe('normalizeRawEvent properties', () => {
+  it('gives a valid event or named issues for any JSON, never an exception', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (raw) => {
+        const result = normalizeRawEvent(raw, ctx);
+        if (result.ok) {
+          expect(BehavioralEventContract.is(result.event)).toBe(true);
+        } else {
+          expect(result.issues.length).toBeGreaterThan(0);
+          expect(
+            result.issues.every((i) => typeof i.path === 'string' && i.message.length > 0),
+          ).toBe(true);
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('accepts every well-formed record, whatever its timestamp format', () => {
+    const record = fc.record(
+      {
+        agentId: fc
+          .string({ minLength: 1, maxLength: 40 })
+          .filter((s) => !/[\u0000-\u001f\u007f]/.test(s)),
+        action: fc.string({ minLength: 1, maxLength: 40 }),
+        timestamp: fc.oneof(
+          fc.integer({ min: Date.UTC(2001, 0, 1), max: receivedAt.getTime() }),
+          fc.integer({ min: Date.UTC(2001, 0, 1) / 1000, max: receivedAt.getTime() / 1000 }),
+          fc
+            .date({ min: new Date(Date.UTC(2001, 0, 1)), max: receivedAt, noInvalidDate: true })
+            .map((d) => d.toISOString()),
+        ),
+        outcome: fc.constantFrom('ok', 'denied', 'error'),
+        parameters: fc.dictionary(fc.string({ maxLength: 10 }), fc.jsonValue({ maxDepth: 2 }), {
+          maxKeys: 5,
+        }),
+      },
+      { requiredKeys: ['agentId', 'action', 'timestamp'] },
+    );
+    fc.assert(
+      fc.property(record, (raw) => {
+        const result = normalizeRawEvent(raw, ctx);
+        expect(result.ok ? true : result.issues).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
