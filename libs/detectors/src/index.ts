@@ -5,3 +5,4 @@ export * from './lib/scoring';
 export * from './lib/techniques';
 export * from './lib/call-rate';
 export * from './lib/sensitive';
+export * from './lib/univariate';
