@@ -1,0 +1,4 @@
+export * from './settings';
+export * from './sketches';
+export * from './state';
+export * from './engine';
