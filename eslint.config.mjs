@@ -95,7 +95,12 @@ export default tseslint.config(
             { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
             {
               sourceTag: 'type:e2e',
-              onlyDependOnLibsWithTags: ['type:testing', 'type:util', 'type:data-access'],
+              onlyDependOnLibsWithTags: [
+                'type:testing',
+                'type:util',
+                'type:data-access',
+                'type:domain',
+              ],
             },
             {
               sourceTag: 'type:testing',

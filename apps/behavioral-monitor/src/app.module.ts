@@ -6,6 +6,8 @@ import { ConfigModule } from './config/config.module';
 import { MONITOR_CONFIG, type MonitorConfig } from './config/monitor.config';
 import { EventsConsumer } from './profiles/events.consumer';
 import { ProfilesModule } from './profiles/profiles.module';
+import { AgentsController } from './api/agents.controller';
+import { MonitorAdminGuard } from './api/admin.guard';
 
 export const SERVICE_NAME = 'behavioral-monitor';
 
@@ -35,7 +37,10 @@ export class AppModule {
           handlers: [EventsConsumer],
           imports: [ProfilesModule],
         }),
+        ProfilesModule,
       ],
+      controllers: [AgentsController],
+      providers: [MonitorAdminGuard],
     };
   }
 }

@@ -2,6 +2,7 @@ export * from './lib/contract';
 export * from './lib/primitives';
 export * from './lib/behavioral-event';
 export * from './lib/threat-alert';
+export * from './lib/agent-control';
 export * from './lib/dead-letter';
 export * from './lib/topics';
 export * from './lib/keys';

@@ -3,7 +3,6 @@ export * from './lib/ids';
 export * from './lib/baseline';
 export * from './lib/scoring';
 export * from './lib/techniques';
-export * from './lib/call-rate';
 export * from './lib/sensitive';
 export * from './lib/univariate';
 export * from './lib/profile';

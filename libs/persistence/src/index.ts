@@ -10,3 +10,4 @@ export * from './lib/file-position.entity';
 export * from './lib/file-position.repository';
 export * from './lib/redis/dedup.store';
 export * from './lib/redis/token-bucket.store';
+export * from './lib/monitor/monitor-state.repository';

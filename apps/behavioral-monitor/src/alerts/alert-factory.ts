@@ -1,50 +1,97 @@
-import { type BehavioralEvent, type ThreatAlert } from '@ward/contracts';
+import { type AgentControl, type ThreatAlert, type Tier } from '@ward/contracts';
 import {
-  type CallRateSpike,
   DETECTOR_TECHNIQUES,
   deterministicId,
+  type Finding,
   riskScore,
   severityForScore,
-  zToScore,
+  type TierChange,
 } from '@ward/detectors';
 
-export const CALL_RATE_DETECTOR = 'call_rate_spike';
-
 /**
- * Turns a spike verdict into a ThreatAlert. Every field derives from the input
- * (no wall clock), so replaying the same events yields byte-identical alerts.
+ * Turns a detector finding into a ThreatAlert. Every field derives from the
+ * input (no wall clock), so replaying the same events yields byte-identical
+ * alerts with the same ids.
  */
-export function callRateAlert(event: BehavioralEvent, spike: CallRateSpike): ThreatAlert {
-  const score = zToScore(spike.zScore, spike.sigma);
-  const windowStart = new Date(spike.windowStart).toISOString();
-  const seconds = (spike.windowEnd - spike.windowStart) / 1000;
+export function alertFromFinding(
+  tenantId: string,
+  agentId: string,
+  finding: Finding,
+  tierChange?: TierChange,
+): ThreatAlert {
+  const severity = severityForScore(finding.score);
+  const score = round(Math.min(1, Math.max(0, finding.score)), 4);
   return {
     schemaVersion: 1,
-    alertId: deterministicId(event.tenantId, event.agentId, CALL_RATE_DETECTOR, spike.windowStart),
-    tenantId: event.tenantId,
-    agentId: event.agentId,
-    ...(event.sessionId !== undefined && { sessionId: event.sessionId }),
-    detector: CALL_RATE_DETECTOR,
-    severity: severityForScore(score),
-    score: round(score, 4),
+    alertId: deterministicId(
+      tenantId,
+      agentId,
+      finding.detector,
+      finding.metric,
+      finding.windowStart,
+      severity,
+    ),
+    tenantId,
+    agentId,
+    ...(finding.sessionId !== undefined && { sessionId: finding.sessionId }),
+    detector: finding.detector,
+    severity,
+    score,
     riskScore: riskScore(score),
-    summary:
-      `Agent ${event.agentId} made ${spike.count} calls in the ${seconds} s window from ${windowStart}; ` +
-      `its baseline is ${round(spike.baselineMean, 2)} ± ${round(spike.baselineStddev, 2)} ` +
-      `(z = ${round(spike.zScore, 2)}, threshold ${spike.sigma}).`,
-    window: { start: windowStart, end: new Date(spike.windowEnd).toISOString() },
-    observedAt: new Date(spike.observedAt).toISOString(),
-    evidence: {
-      metric: 'call_count',
-      value: spike.count,
-      baselineMean: round(spike.baselineMean, 6),
-      baselineStddev: round(spike.baselineStddev, 6),
-      baselineWindows: spike.baselineWindows,
-      zScore: round(spike.zScore, 6),
-      threshold: spike.sigma,
-      sampleEventIds: [...spike.sampleEventIds],
+    summary: `Agent ${agentId.slice(0, 200)}: ${finding.description}.`.slice(0, 1000),
+    window: {
+      start: new Date(finding.windowStart).toISOString(),
+      end: new Date(finding.windowEnd).toISOString(),
     },
-    techniques: [...DETECTOR_TECHNIQUES.call_rate_spike],
+    observedAt: new Date(finding.observedAt).toISOString(),
+    evidence: {
+      metric: finding.metric.slice(0, 64),
+      value: round(finding.value, 6),
+      baselineMean: round(finding.baselineMean, 6),
+      baselineStddev: round(Math.max(0, finding.baselineStddev), 6),
+      baselineWindows: finding.baselineWindows,
+      zScore: round(finding.zScore, 6),
+      threshold: finding.threshold,
+      sampleEventIds: finding.sampleEventIds.slice(-20),
+    },
+    techniques: [...DETECTOR_TECHNIQUES[finding.detector]],
+    ...(tierChange !== undefined && {
+      tierChange: {
+        from: tierChange.from as Tier,
+        to: tierChange.to as Tier,
+        reason: tierChange.reason.slice(0, 500),
+      },
+    }),
+  };
+}
+
+export function agentControl(input: {
+  tenantId: string;
+  agentId: string;
+  behaviorTier: number;
+  configuredTier: number | undefined;
+  previousTier: number;
+  source: AgentControl['source'];
+  reason: string;
+  atMs: number;
+  actor?: string;
+  alertId?: string;
+}): AgentControl {
+  const tier = Math.max(input.behaviorTier, input.configuredTier ?? 1) as Tier;
+  return {
+    schemaVersion: 1,
+    tenantId: input.tenantId,
+    agentId: input.agentId,
+    tier,
+    behaviorTier: input.behaviorTier as Tier,
+    ...(input.configuredTier !== undefined && { configuredTier: input.configuredTier as Tier }),
+    quarantined: tier === 4,
+    previousTier: input.previousTier as Tier,
+    source: input.source,
+    ...(input.actor !== undefined && { actor: input.actor.slice(0, 200) }),
+    reason: input.reason.slice(0, 500),
+    ...(input.alertId !== undefined && { alertId: input.alertId }),
+    changedAt: new Date(input.atMs).toISOString(),
   };
 }
 

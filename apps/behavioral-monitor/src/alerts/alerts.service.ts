@@ -52,7 +52,8 @@ export class AlertsService {
         (await this.cooldowns.claim({
           tenantId: alert.tenantId,
           agentId: alert.agentId,
-          detector: alert.detector,
+          // Per severity, so an escalation (medium, then high, then critical) is never held back.
+          detector: `${alert.detector}:${alert.severity}`,
           alertId: alert.alertId,
           eventTimeMs: Date.parse(alert.window.start),
           cooldownMs: this.config.cooldownMs,

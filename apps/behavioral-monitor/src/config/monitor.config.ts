@@ -1,5 +1,11 @@
-import { env, type EnvValues, infrastructureEnv, readEnv } from '@ward/config';
-import { type CallRateSettings, validateCallRateSettings } from '@ward/detectors';
+import { ConfigError, env, type EnvValues, infrastructureEnv, readEnv } from '@ward/config';
+import {
+  DEFAULT_PROFILE_SETTINGS,
+  METRICS,
+  type Metric,
+  type ProfileSettings,
+  profileSettingsProblems,
+} from '@ward/detectors';
 
 export const monitorEnv = {
   ...infrastructureEnv,
@@ -39,11 +45,74 @@ export const monitorEnv = {
     max: 10_000,
     description: 'Closed windows an agent needs before any verdict.',
   }),
+  MONITOR_ALLOWED_LATENESS_SECONDS: env.int({
+    default: 10,
+    min: 0,
+    max: 86_400,
+    description:
+      'How long after a window ends its late events still count in it (at most one window); later ones are counted as late.',
+  }),
+  MONITOR_WEIGHTS: env.list({
+    default: [],
+    itemPattern: /^[a-z_]+=[0-9.]+$/,
+    description: `Composite-score weights in [0, 1] as metric=weight, comma-separated; metrics: ${METRICS.join(', ')}.`,
+  }),
+  MONITOR_COMPOSITE_THRESHOLD: env.number({
+    default: DEFAULT_PROFILE_SETTINGS.compositeThreshold,
+    min: 0.01,
+    max: 1,
+    description:
+      'Composite anomaly score (0..1) at or above which an anomaly_composite alert fires.',
+  }),
+  MONITOR_MIN_CALLS_FOR_RATES: env.int({
+    default: DEFAULT_PROFILE_SETTINGS.minCallsForRates,
+    min: 1,
+    max: 1_000_000,
+    description: 'Calls a window needs before its deny rate, error rate and entropy are judged.',
+  }),
+  MONITOR_DRIFT_WINDOWS: env.int({
+    default: DEFAULT_PROFILE_SETTINGS.driftWindows,
+    min: 3,
+    max: 64,
+    description: 'Windows in the run over which slow drift is measured.',
+  }),
+  MONITOR_TOOL_MIX_THRESHOLD: env.number({
+    default: DEFAULT_PROFILE_SETTINGS.toolMixThreshold,
+    min: 0.01,
+    max: 1,
+    description:
+      'Bray-Curtis dissimilarity from the usual tool mix at or above which an alert fires.',
+  }),
+  MONITOR_PROMOTION_WINDOWS: env.int({
+    default: DEFAULT_PROFILE_SETTINGS.promotionWindows,
+    min: 1,
+    max: 10_000,
+    description: "Consecutive normal windows before an agent's behavior tier improves by one.",
+  }),
+  MONITOR_DEDUP_WINDOW_SECONDS: env.int({
+    default: 600,
+    min: 0,
+    max: 7 * 86_400,
+    description:
+      'Retention of eventIds in Redis so a duplicate event is profiled once across replicas (0 turns it off).',
+  }),
+  MONITOR_REFRESH_SECONDS: env.int({
+    default: 2,
+    min: 1,
+    max: 300,
+    description:
+      'How often operator actions and tenant detector settings are picked up from PostgreSQL.',
+  }),
   MONITOR_ALERT_COOLDOWN_SECONDS: env.int({
     default: 300,
     min: 0,
     max: 7 * 86_400,
     description: 'Event-time span after an alert in which the same agent and detector stay quiet.',
+  }),
+  MONITOR_ADMIN_TOKEN: env.optionalString({
+    secret: true,
+    description:
+      'Bearer token for the agents and detector-settings API; the API answers 404 while it is unset.',
   }),
   REDIS_KEY_PREFIX: env.string({
     default: 'ward:',
@@ -64,25 +133,64 @@ export interface MonitorConfig {
   readonly consumerGroup: string;
   readonly databaseUrl: string;
   readonly redis: { readonly url: string; readonly keyPrefix: string };
-  readonly callRate: CallRateSettings;
+  readonly profile: ProfileSettings;
   readonly cooldownMs: number;
+  readonly dedupWindowMs: number;
+  readonly adminToken: string | undefined;
+  readonly refreshMs: number;
   readonly logLevel: MonitorEnv['LOG_LEVEL'];
 }
 
 export const MONITOR_CONFIG = Symbol('MONITOR_CONFIG');
 
+/** The environment variable behind each detector setting, to name it in errors. */
+const ENV_OF: Readonly<Record<string, string>> = {
+  windowMs: 'MONITOR_WINDOW_SECONDS',
+  allowedLatenessMs: 'MONITOR_ALLOWED_LATENESS_SECONDS',
+  alpha: 'MONITOR_EMA_ALPHA',
+  sigma: 'MONITOR_SIGMA',
+  warmupWindows: 'MONITOR_WARMUP_WINDOWS',
+  weights: 'MONITOR_WEIGHTS',
+  compositeThreshold: 'MONITOR_COMPOSITE_THRESHOLD',
+  minCallsForRates: 'MONITOR_MIN_CALLS_FOR_RATES',
+  driftWindows: 'MONITOR_DRIFT_WINDOWS',
+  toolMixThreshold: 'MONITOR_TOOL_MIX_THRESHOLD',
+  promotionWindows: 'MONITOR_PROMOTION_WINDOWS',
+};
+
 export function loadMonitorConfig(
   source: Readonly<Record<string, string | undefined>> = process.env,
 ): MonitorConfig {
   const e = readEnv(monitorEnv, source);
-  const callRate: CallRateSettings = {
+  const weights: Record<string, number> = { ...DEFAULT_PROFILE_SETTINGS.weights };
+  const problems: string[] = [];
+  for (const item of e.MONITOR_WEIGHTS) {
+    const [name, value] = item.split('=') as [string, string];
+    if (!(METRICS as readonly string[]).includes(name)) {
+      problems.push(`MONITOR_WEIGHTS: ${name} is not a metric (one of ${METRICS.join(', ')})`);
+    }
+    weights[name] = Number(value);
+  }
+  const profile: ProfileSettings = {
+    ...DEFAULT_PROFILE_SETTINGS,
     windowMs: e.MONITOR_WINDOW_SECONDS * 1000,
+    allowedLatenessMs: e.MONITOR_ALLOWED_LATENESS_SECONDS * 1000,
     alpha: e.MONITOR_EMA_ALPHA,
     sigma: e.MONITOR_SIGMA,
     warmupWindows: e.MONITOR_WARMUP_WINDOWS,
-    sampleSize: 10,
+    weights: weights as Record<Metric, number>,
+    compositeThreshold: e.MONITOR_COMPOSITE_THRESHOLD,
+    minCallsForRates: e.MONITOR_MIN_CALLS_FOR_RATES,
+    driftWindows: e.MONITOR_DRIFT_WINDOWS,
+    toolMixThreshold: e.MONITOR_TOOL_MIX_THRESHOLD,
+    promotionWindows: e.MONITOR_PROMOTION_WINDOWS,
   };
-  validateCallRateSettings(callRate);
+  for (const problem of profileSettingsProblems(profile)) {
+    problems.push(`${ENV_OF[problem.split(/[ .]/)[0] ?? ''] ?? 'MONITOR'}: ${problem}`);
+  }
+  if (problems.length > 0) {
+    throw new ConfigError([...new Set(problems)]);
+  }
   return {
     http: { host: e.HOST, port: e.PORT },
     kafka: {
@@ -93,8 +201,11 @@ export function loadMonitorConfig(
     consumerGroup: e.MONITOR_CONSUMER_GROUP,
     databaseUrl: e.DATABASE_URL,
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
-    callRate,
+    profile,
     cooldownMs: e.MONITOR_ALERT_COOLDOWN_SECONDS * 1000,
+    dedupWindowMs: e.MONITOR_DEDUP_WINDOW_SECONDS * 1000,
+    adminToken: e.MONITOR_ADMIN_TOKEN,
+    refreshMs: e.MONITOR_REFRESH_SECONDS * 1000,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -49,6 +49,7 @@ describe('behavioral-monitor against the real broker, PostgreSQL and Redis', () 
       KAFKA_TOPIC_PREFIX: prefix,
       MONITOR_CONSUMER_GROUP: `${prefix}monitor`,
       REDIS_KEY_PREFIX: `${tag}:`,
+      MONITOR_ADMIN_TOKEN: 'test-admin-token',
       LOG_LEVEL: 'error',
     });
     app = await createMonitorApp(config);
@@ -109,7 +110,7 @@ describe('behavioral-monitor against the real broker, PostgreSQL and Redis', () 
     ]);
   });
 
-  it('alerts once per burst and keeps a second burst inside the cooldown quiet', async () => {
+  it('alerts once per burst and severity, and keeps a second burst inside the cooldown quiet', async () => {
     // Sent in uneven chunks so batches straddle windows.
     await publish(events('double-burst', [8, 9, 8, 60, 70]), 7);
     await publish(events('steady', [8, 9, 8, 9, 8]), 13);
@@ -123,27 +124,131 @@ describe('behavioral-monitor against the real broker, PostgreSQL and Redis', () 
 
     const metrics = await eventually(async () => {
       const text = await (await fetch(`${base}/metrics`)).text();
-      return /ward_alerts_suppressed_total\{detector="call_rate_spike",service="behavioral-monitor"\} 1/.test(
+      return /ward_alerts_suppressed_total\{detector="call_rate_spike",service="behavioral-monitor"\} 3/.test(
         text,
       )
         ? text
         : undefined;
     });
+    for (const severity of ['medium', 'high', 'critical']) {
+      expect(metrics).toMatch(
+        new RegExp(
+          `ward_alerts_emitted_total\\{detector="call_rate_spike",severity="${severity}",service="behavioral-monitor"\\} 1`,
+        ),
+      );
+    }
     expect(metrics).toMatch(
-      /ward_alerts_emitted_total\{detector="call_rate_spike",severity="[a-z]+",service="behavioral-monitor"\} 1/,
+      /ward_monitor_event_to_alert_seconds_count\{service="behavioral-monitor"\} 3/,
     );
     expect(metrics).toMatch(
-      /ward_monitor_event_to_alert_seconds_count\{service="behavioral-monitor"\} 1/,
+      /ward_monitor_windows_closed_total\{service="behavioral-monitor"\} [1-9]/,
+    );
+    expect(metrics).toMatch(
+      /ward_monitor_checkpoint_seconds_count\{service="behavioral-monitor"\} [1-9]/,
     );
     expect(metrics).toMatch(/ward_monitor_tracked_agents\{service="behavioral-monitor"\} 2/);
     expect(metrics).not.toMatch(/agent_?id=/i);
 
     const alerts = recorder.on(topics.threatAlerts.name).map((m) => m.value as ThreatAlert);
-    expect(alerts.map((a) => a.agentId)).toEqual(['double-burst']);
+    expect(alerts.map((a) => a.agentId)).toEqual(['double-burst', 'double-burst', 'double-burst']);
+    expect(alerts.map((a) => a.severity)).toEqual(['medium', 'high', 'critical']);
     const rows = await pg.query<{ alert_id: string }>(
-      'SELECT alert_id FROM threat_alerts WHERE tenant_id = $1',
+      'SELECT alert_id FROM threat_alerts WHERE tenant_id = $1 ORDER BY observed_at',
       [tenant],
     );
-    expect(rows.rows.map((r) => r.alert_id)).toEqual([alert.alertId]);
+    expect(rows.rows.map((r) => r.alert_id)).toEqual(alerts.map((a) => a.alertId));
+  });
+
+  const auth = { authorization: 'Bearer test-admin-token', 'content-type': 'application/json' };
+
+  it('serves profiles, tiers and baselines, sorted by risk', async () => {
+    const agent = await eventually(async () => {
+      const res = await fetch(`${base}/v1/tenants/${tenant}/agents/double-burst`, {
+        headers: auth,
+      });
+      return res.status === 200 ? ((await res.json()) as Record<string, unknown>) : undefined;
+    });
+    expect(agent).toEqual(
+      expect.objectContaining({
+        agentId: 'double-burst',
+        tier: 4,
+        behaviorTier: 4,
+        configuredTier: null,
+      }),
+    );
+    expect(
+      (agent['baselines'] as Record<string, { windows: number }>)['calls']!.windows,
+    ).toBeGreaterThan(2);
+    expect((agent['tierHistory'] as unknown[]).length).toBeGreaterThan(0);
+    const list = (await (
+      await fetch(`${base}/v1/tenants/${tenant}/agents?tier=4`, { headers: auth })
+    ).json()) as { agentId: string }[];
+    expect(list.map((a) => a.agentId)).toEqual(['double-burst']);
+    expect((await fetch(`${base}/v1/tenants/${tenant}/agents`)).status).toBe(401);
+    expect(
+      (await fetch(`${base}/v1/tenants/${tenant}/agents?tier=9`, { headers: auth })).status,
+    ).toBe(400);
+    expect(
+      (await fetch(`${base}/v1/tenants/${tenant}/agents/nobody`, { headers: auth })).status,
+    ).toBe(404);
+  });
+
+  it('lets an operator set a tier with a reason, published to agent-control', async () => {
+    const res = await fetch(`${base}/v1/tenants/${tenant}/agents/steady/tier`, {
+      method: 'PUT',
+      headers: auth,
+      body: JSON.stringify({ tier: 3, reason: 'investigating INC-7', actor: 'alice' }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual(
+      expect.objectContaining({ tier: 3, configuredTier: 3, source: 'operator', actor: 'alice' }),
+    );
+    const agent = (await (
+      await fetch(`${base}/v1/tenants/${tenant}/agents/steady`, { headers: auth })
+    ).json()) as { tier: number; configuredReason: string; tierHistory: { source: string }[] };
+    expect(agent.tier).toBe(3);
+    expect(agent.configuredReason).toBe('investigating INC-7');
+    expect(agent.tierHistory[0]!.source).toBe('operator');
+    const bad = await fetch(`${base}/v1/tenants/${tenant}/agents/steady/tier`, {
+      method: 'PUT',
+      headers: auth,
+      body: JSON.stringify({ tier: 7, reason: 'x', actor: 'alice' }),
+    });
+    expect(bad.status).toBe(400);
+    const reset = await fetch(`${base}/v1/tenants/${tenant}/agents/steady/reset-baseline`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ reason: 'new version', actor: 'alice' }),
+    });
+    expect(reset.status).toBe(202);
+    await eventually(async () => {
+      const { rows } = await pg.query<{ state: string }>(
+        `SELECT state FROM agent_profiles WHERE tenant_id = $1 AND agent_id = 'steady'`,
+        [tenant],
+      );
+      return rows[0] && (JSON.parse(rows[0].state) as { rs: number }).rs > 0 ? true : undefined;
+    });
+  });
+
+  it('validates and persists per-tenant detector settings, naming a bad one', async () => {
+    const bad = await fetch(`${base}/v1/tenants/${tenant}/detector-settings`, {
+      method: 'PUT',
+      headers: auth,
+      body: JSON.stringify({ overrides: { weights: { calls: 2 } }, reason: 'x', actor: 'alice' }),
+    });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toMatch(/weights\.calls must be in \[0, 1\]/);
+    const ok = await fetch(`${base}/v1/tenants/${tenant}/detector-settings`, {
+      method: 'PUT',
+      headers: auth,
+      body: JSON.stringify({ overrides: { sigma: 6 }, reason: 'noisy fleet', actor: 'alice' }),
+    });
+    expect(ok.status).toBe(200);
+    const got = (await (
+      await fetch(`${base}/v1/tenants/${tenant}/detector-settings`, { headers: auth })
+    ).json()) as { effective: { sigma: number }; overrides: unknown; reason: string };
+    expect(got.effective.sigma).toBe(6);
+    expect(got.overrides).toEqual({ sigma: 6 });
+    expect(got.reason).toBe('noisy fleet');
   });
 });

@@ -1,4 +1,5 @@
 import { BehavioralEventContract, RawTelemetryEventContract } from './behavioral-event';
+import { AgentControlContract } from './agent-control';
 import { DeadLetterContract } from './dead-letter';
 import { ThreatAlertContract } from './threat-alert';
 
@@ -7,5 +8,6 @@ export const ALL_CONTRACTS = [
   BehavioralEventContract,
   RawTelemetryEventContract,
   ThreatAlertContract,
+  AgentControlContract,
   DeadLetterContract,
 ] as const;

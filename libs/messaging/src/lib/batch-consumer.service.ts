@@ -21,7 +21,12 @@ import { MessagingMetrics } from './messaging.metrics';
 import { CONSUMER_OPTIONS, type ConsumerOptions, TOPIC_HANDLERS } from './messaging.options';
 import { MessageProducer } from './message-producer.service';
 import { TopicAdmin } from './topic-admin.service';
-import { type InboundMessage, type RejectedMessage, type TopicHandler } from './topic-handler';
+import {
+  type BatchContext,
+  type InboundMessage,
+  type RejectedMessage,
+  type TopicHandler,
+} from './topic-handler';
 
 const RETRY_BASE_MS = 200;
 
@@ -69,8 +74,12 @@ export class BatchConsumer implements OnApplicationBootstrap, OnModuleDestroy {
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 30_000 },
     });
     const { GROUP_JOIN, REBALANCING, CRASH, STOP } = this.consumer.events;
-    this.consumer.on(GROUP_JOIN, () => {
+    this.consumer.on(GROUP_JOIN, (event) => {
       this.joined = true;
+      const assignment = event.payload.memberAssignment;
+      for (const [topic, handler] of this.routes) {
+        handler.onAssignment?.(assignment[topic] ?? []);
+      }
     });
     for (const event of [REBALANCING, CRASH, STOP]) {
       this.consumer.on(event, () => {
@@ -119,7 +128,13 @@ export class BatchConsumer implements OnApplicationBootstrap, OnModuleDestroy {
     this.metrics.consumed.inc({ topic: batch.topic }, batch.messages.length);
 
     const { valid, poison } = this.decode(batch, handler.contract);
-    const rejected = await this.handleWithRetry(handler, valid, payload);
+    const context = {
+      heartbeat: () => payload.heartbeat(),
+      partition: batch.partition,
+      firstOffset: batch.firstOffset() ?? batch.messages[0]!.offset,
+      lastOffset: batch.messages[batch.messages.length - 1]!.offset,
+    };
+    const rejected = await this.handleWithRetry(handler, valid, payload, context);
     for (const r of rejected) {
       const message = batch.messages.find((m) => m.offset === r.offset);
       if (message) {
@@ -184,15 +199,14 @@ export class BatchConsumer implements OnApplicationBootstrap, OnModuleDestroy {
     handler: TopicHandler,
     messages: InboundMessage<unknown>[],
     payload: EachBatchPayload,
+    context: BatchContext,
   ): Promise<readonly RejectedMessage[]> {
     if (messages.length === 0) {
       return [];
     }
     for (let attempt = 0; ; attempt++) {
       try {
-        const outcome = await handler.handleBatch(messages, {
-          heartbeat: () => payload.heartbeat(),
-        });
+        const outcome = await handler.handleBatch(messages, context);
         return outcome.rejected ?? [];
       } catch (error) {
         if (error instanceof PoisonMessageError && messages.length === 1) {
@@ -200,7 +214,7 @@ export class BatchConsumer implements OnApplicationBootstrap, OnModuleDestroy {
         }
         if (error instanceof PoisonMessageError) {
           // One bad record must not sink its neighbours: find it by handling one at a time.
-          return this.isolatePoison(handler, messages, payload);
+          return this.isolatePoison(handler, messages, payload, context);
         }
         this.metrics.transientFailures.inc({ topic: messages[0]!.topic });
         if (this.stopping || !payload.isRunning() || payload.isStale()) {
@@ -224,10 +238,17 @@ export class BatchConsumer implements OnApplicationBootstrap, OnModuleDestroy {
     handler: TopicHandler,
     messages: InboundMessage<unknown>[],
     payload: EachBatchPayload,
+    context: BatchContext,
   ): Promise<RejectedMessage[]> {
     const rejected: RejectedMessage[] = [];
     for (const message of messages) {
-      rejected.push(...(await this.handleWithRetry(handler, [message], payload)));
+      rejected.push(
+        ...(await this.handleWithRetry(handler, [message], payload, {
+          ...context,
+          firstOffset: message.offset,
+          lastOffset: message.offset,
+        })),
+      );
     }
     return rejected;
   }

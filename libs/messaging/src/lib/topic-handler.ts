@@ -25,6 +25,10 @@ export interface BatchOutcome {
 export interface BatchContext {
   /** Keeps the group membership alive during long work. */
   heartbeat(): Promise<void>;
+  readonly partition: number;
+  /** Offsets of the whole fetched batch, including messages that failed their contract. */
+  readonly firstOffset: string;
+  readonly lastOffset: string;
 }
 
 /**
@@ -39,4 +43,9 @@ export interface TopicHandler<S extends TSchema = TSchema> {
     messages: readonly InboundMessage<Static<S>>[],
     context: BatchContext,
   ): Promise<BatchOutcome>;
+  /**
+   * Called after every rebalance with the partitions of this topic the
+   * instance now owns, so a stateful handler can drop what it no longer owns.
+   */
+  onAssignment?(partitions: readonly number[]): void;
 }

@@ -12,6 +12,7 @@ import { DataSource } from 'typeorm';
 import { createDataSource, type DatabaseOptions } from './data-source';
 import { ApiKeyRepository } from './api-key.repository';
 import { FilePositionRepository } from './file-position.repository';
+import { MonitorStateRepository } from './monitor/monitor-state.repository';
 import { ThreatAlertRepository } from './threat-alert.repository';
 
 export interface PersistenceRootOptions {
@@ -60,8 +61,15 @@ export class PersistenceModule {
         ThreatAlertRepository,
         ApiKeyRepository,
         FilePositionRepository,
+        MonitorStateRepository,
       ],
-      exports: [DataSource, ThreatAlertRepository, ApiKeyRepository, FilePositionRepository],
+      exports: [
+        DataSource,
+        ThreatAlertRepository,
+        ApiKeyRepository,
+        FilePositionRepository,
+        MonitorStateRepository,
+      ],
     };
   }
 }

@@ -61,6 +61,8 @@ export interface TierChange {
   readonly to: number;
   readonly reason: string;
   readonly atMs: number;
+  /** The finding that demoted the agent (absent for promotions). */
+  readonly cause?: Finding;
 }
 
 export interface ObserveResult {
@@ -786,6 +788,7 @@ export class ProfileEngine {
         to: tier,
         reason: `${f.detector}: ${f.description}`.slice(0, 500),
         atMs: f.observedAt,
+        cause: f,
       });
       profile.behaviorTier = tier;
     }

@@ -8,6 +8,15 @@ import Redis from 'ioredis';
  * publishing would turn a failed publish into silent loss when the client
  * retries. Keys hold a 16-byte digest of the id, not the id itself.
  */
+// First claim wins; a replay by the same owner (the same record at the same
+// topic/partition/offset) is still its owner, so reprocessing after a crash is
+// not mistaken for a duplicate.
+const CLAIM_SCRIPT = `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+if redis.call('GET', KEYS[1]) == ARGV[1] then return 1 end
+return 0
+`;
+
 @Injectable()
 export class DedupStore {
   constructor(@Inject(Redis) private readonly redis: Redis) {}
@@ -47,5 +56,30 @@ export class DedupStore {
     if (failed?.[0]) {
       throw failed[0];
     }
+  }
+
+  /**
+   * Claims each id for its owner; true where the caller owns it (first claim,
+   * or a replay by the same owner), false where another owner had it first.
+   */
+  async claim(
+    scope: string,
+    entries: readonly { readonly id: string; readonly owner: string }[],
+    ttlMs: number,
+  ): Promise<boolean[]> {
+    if (entries.length === 0) {
+      return [];
+    }
+    const pipeline = this.redis.pipeline();
+    for (const e of entries) {
+      pipeline.eval(CLAIM_SCRIPT, 1, DedupStore.key(scope, e.id), e.owner, String(ttlMs));
+    }
+    const results = (await pipeline.exec()) ?? [];
+    return results.map(([error, value]) => {
+      if (error) {
+        throw error;
+      }
+      return value === 1;
+    });
   }
 }

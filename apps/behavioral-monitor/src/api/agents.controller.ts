@@ -1,0 +1,194 @@
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  NotFoundException,
+  Param,
+  Post,
+  Put,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { type Contract, formatIssues, TenantId } from '@ward/contracts';
+import { type Static, type TSchema } from '@sinclair/typebox';
+import { MonitorStateRepository } from '@ward/persistence';
+import { Value } from '@sinclair/typebox/value';
+import { MONITOR_CONFIG, type MonitorConfig } from '../config/monitor.config';
+import { MonitorAdminGuard } from './admin.guard';
+import { ProfilesService } from '../profiles/profiles.service';
+import { TenantSettingsService } from '../profiles/tenant-settings.service';
+import { OperatorActionsService } from '../tiers/operator-actions.service';
+import {
+  AgentDto,
+  PutSettingsContract,
+  PutSettingsDto,
+  ResetBaselineContract,
+  ResetBaselineDto,
+  SetTierContract,
+  SetTierDto,
+} from './agents.dto';
+
+function tenantOf(raw: string): string {
+  if (!Value.Check(TenantId, raw)) {
+    throw new NotFoundException();
+  }
+  return raw;
+}
+
+function checked<S extends TSchema>(contract: Contract<S>, body: unknown): Static<S> {
+  const result = contract.validate(body);
+  if (!result.ok) {
+    throw new BadRequestException(formatIssues(result.issues));
+  }
+  return result.value;
+}
+
+@ApiTags('agents')
+@ApiBearerAuth()
+@UseGuards(MonitorAdminGuard)
+@Controller('tenants/:tenantId')
+export class AgentsController {
+  constructor(
+    @Inject(MONITOR_CONFIG) private readonly config: MonitorConfig,
+    private readonly repo: MonitorStateRepository,
+    private readonly profiles: ProfilesService,
+    private readonly operator: OperatorActionsService,
+    private readonly settings: TenantSettingsService,
+  ) {}
+
+  @Get('agents')
+  @ApiQuery({ name: 'tier', required: false, enum: ['1', '2', '3', '4'] })
+  @ApiQuery({ name: 'minRisk', required: false, description: '0..100' })
+  @ApiQuery({ name: 'limit', required: false, description: '1..500, default 100' })
+  @ApiQuery({ name: 'offset', required: false })
+  @ApiResponse({ status: 200, type: [AgentDto], description: 'By descending risk.' })
+  async list(
+    @Param('tenantId') rawTenant: string,
+    @Query('tier') tier?: string,
+    @Query('minRisk') minRisk?: string,
+    @Query('limit') limit?: string,
+    @Query('offset') offset?: string,
+  ) {
+    const tenantId = tenantOf(rawTenant);
+    const int = (
+      name: string,
+      raw: string | undefined,
+      min: number,
+      max: number,
+      dflt?: number,
+    ) => {
+      if (raw === undefined || raw === '') {
+        return dflt;
+      }
+      const n = Number(raw);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        throw new BadRequestException(`${name} must be an integer in [${min}, ${max}]`);
+      }
+      return n;
+    };
+    const t = int('tier', tier, 1, 4);
+    const r = int('minRisk', minRisk, 0, 100);
+    const agents = await this.repo.listAgents(this.config.consumerGroup, tenantId, {
+      ...(t !== undefined && { tier: t }),
+      ...(r !== undefined && { minRisk: r }),
+      limit: int('limit', limit, 1, 500, 100)!,
+      offset: int('offset', offset, 0, 1_000_000, 0)!,
+    });
+    return agents.map((a) => ({ ...a, lastEventAt: a.lastEventAt?.toISOString() ?? null }));
+  }
+
+  @Get('agents/:agentId')
+  @ApiResponse({
+    status: 200,
+    type: AgentDto,
+    description: 'Profile, tiers, risk, baselines, tier history.',
+  })
+  @ApiResponse({ status: 404, description: 'Unknown agent.' })
+  async get(@Param('tenantId') rawTenant: string, @Param('agentId') agentId: string) {
+    const tenantId = tenantOf(rawTenant);
+    const agent = await this.repo.getAgent(this.config.consumerGroup, tenantId, agentId);
+    if (agent === null) {
+      throw new NotFoundException('no such agent');
+    }
+    const history = await this.repo.tierChanges(tenantId, agentId);
+    return {
+      ...agent,
+      lastEventAt: agent.lastEventAt?.toISOString() ?? null,
+      live: this.profiles.live(tenantId, agentId),
+      tierHistory: history.map((h) => ({ ...h, changedAt: h.changedAt.toISOString() })),
+    };
+  }
+
+  @Put('agents/:agentId/tier')
+  @ApiBody({ type: SetTierDto })
+  @ApiResponse({ status: 200, description: 'The AgentControl record published.' })
+  async setTier(
+    @Param('tenantId') rawTenant: string,
+    @Param('agentId') agentId: string,
+    @Body() body: unknown,
+  ) {
+    const tenantId = tenantOf(rawTenant);
+    const input = checked(SetTierContract, body);
+    return this.operator.setTier({ tenantId, agentId, ...input });
+  }
+
+  @Post('agents/:agentId/reset-baseline')
+  @HttpCode(202)
+  @ApiBody({ type: ResetBaselineDto })
+  @ApiResponse({ status: 202, description: 'Recorded; the owning replica applies it.' })
+  async reset(
+    @Param('tenantId') rawTenant: string,
+    @Param('agentId') agentId: string,
+    @Body() body: unknown,
+  ) {
+    const tenantId = tenantOf(rawTenant);
+    const input = checked(ResetBaselineContract, body);
+    const action = await this.operator.resetBaseline({ tenantId, agentId, ...input });
+    return { seq: action.seq, requestedAt: action.createdAt.toISOString() };
+  }
+
+  @Get('detector-settings')
+  @ApiResponse({ status: 200, description: 'Effective settings and the stored overrides.' })
+  async getSettings(@Param('tenantId') rawTenant: string) {
+    const tenantId = tenantOf(rawTenant);
+    await this.settings.refresh();
+    const row = this.settings.overridesOf(tenantId);
+    return {
+      effective: this.settings.settingsFor(tenantId),
+      overrides: row?.overrides ?? {},
+      ...(row !== undefined && {
+        reason: row.reason,
+        updatedBy: row.updatedBy,
+        updatedAt: row.updatedAt.toISOString(),
+        version: row.version,
+      }),
+    };
+  }
+
+  @Put('detector-settings')
+  @ApiBody({ type: PutSettingsDto })
+  @ApiResponse({ status: 200, description: 'Stored and applied.' })
+  @ApiResponse({ status: 400, description: 'A setting is invalid; the message names it.' })
+  async putSettings(@Param('tenantId') rawTenant: string, @Body() body: unknown) {
+    const tenantId = tenantOf(rawTenant);
+    const input = checked(PutSettingsContract, body);
+    try {
+      const { settings, row } = await this.settings.put(
+        tenantId,
+        input.overrides,
+        input.reason,
+        input.actor,
+      );
+      return { effective: settings, overrides: row.overrides, version: row.version };
+    } catch (error) {
+      if (error instanceof RangeError) {
+        throw new BadRequestException(error.message);
+      }
+      throw error;
+    }
+  }
+}
