@@ -124,9 +124,10 @@ describe('behavioral-monitor against the real broker, PostgreSQL and Redis', () 
 
     const metrics = await eventually(async () => {
       const text = await (await fetch(`${base}/metrics`)).text();
+      // Both agents may sit on different partitions: wait until each is profiled.
       return /ward_alerts_suppressed_total\{detector="call_rate_spike",service="behavioral-monitor"\} 3/.test(
         text,
-      )
+      ) && /ward_monitor_tracked_agents\{service="behavioral-monitor"\} 2/.test(text)
         ? text
         : undefined;
     });
