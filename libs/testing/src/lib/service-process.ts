@@ -11,6 +11,16 @@ export interface ServiceProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** Services started by this test process and not yet exited. */
+const running = new Set<(signal: NodeJS.Signals) => void>();
+
+// A test file that fails before its afterAll must not leave services running.
+process.once('exit', () => {
+  for (const kill of running) {
+    kill('SIGKILL');
+  }
+});
+
 /**
  * Starts a real service process (`apps/<name>/src/main.ts`) with the given
  * environment and waits until its /readyz answers 200.
@@ -21,18 +31,42 @@ export async function startService(
   options: { readonly port: number; readonly readyTimeoutMs?: number },
 ): Promise<ServiceProcess> {
   const output: string[] = [];
+  // The service runs as this child itself (not behind scripts/run-ts.mjs), in
+  // its own process group: a SIGKILL reaches the real service, and nothing it
+  // started outlives the test.
   const child: ChildProcess = spawn(
     process.execPath,
-    [join(ROOT, 'scripts/run-ts.mjs'), `apps/${name}/src/main.ts`],
+    ['-r', '@swc-node/register', join(ROOT, `apps/${name}/src/main.ts`)],
     {
       cwd: ROOT,
-      env: { ...process.env, ...env, HOST: '127.0.0.1', PORT: String(options.port) },
+      env: {
+        ...process.env,
+        SWC_NODE_PROJECT: join(ROOT, 'tsconfig.base.json'),
+        KAFKAJS_NO_PARTITIONER_WARNING: '1',
+        ...env,
+        HOST: '127.0.0.1',
+        PORT: String(options.port),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     },
   );
+  const signalGroup = (signal: NodeJS.Signals): void => {
+    try {
+      process.kill(-(child.pid as number), signal);
+    } catch {
+      child.kill(signal);
+    }
+  };
+  running.add(signalGroup);
   child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
   child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      running.delete(signalGroup);
+      resolve(code);
+    }),
+  );
   let exitCode: number | null | undefined;
   void exited.then((code) => {
     exitCode = code;
@@ -54,7 +88,7 @@ export async function startService(
       },
     );
   } catch (error) {
-    child.kill('SIGKILL');
+    signalGroup('SIGKILL');
     throw new Error(`${(error as Error).message}\n--- ${name} output ---\n${output.join('')}`);
   }
   return {
@@ -65,7 +99,7 @@ export async function startService(
       if (exitCode !== undefined) {
         return exitCode;
       }
-      child.kill(signal);
+      signalGroup(signal);
       return exited;
     },
   };
