@@ -6,3 +6,4 @@ export * from './lib/techniques';
 export * from './lib/sensitive';
 export * from './lib/univariate';
 export * from './lib/profile';
+export * from './lib/surprise';

@@ -26,6 +26,12 @@ export interface UnivariateSettings {
   readonly relativeFloor: number;
   /** Absolute floor of the deviation of continuous metrics. */
   readonly absoluteFloor: number;
+  /**
+   * Clip values at the threshold before folding them into a warm baseline,
+   * so a burst does not hide the next one. Off for series whose level shifts
+   * should be absorbed quickly (the NAB runner).
+   */
+  readonly winsorize: boolean;
 }
 
 export const DEFAULT_UNIVARIATE_SETTINGS: UnivariateSettings = {
@@ -35,6 +41,7 @@ export const DEFAULT_UNIVARIATE_SETTINGS: UnivariateSettings = {
   upwardOnly: true,
   relativeFloor: 0.1,
   absoluteFloor: 1e-6,
+  winsorize: true,
 };
 
 export type UnivariateState = EmaBaseline;
@@ -93,9 +100,10 @@ export class UnivariateDetector {
    * clipped at its own threshold (winsorized), so one burst nudges the
    * baseline instead of inflating its variance and hiding the next burst,
    * while a lasting change of level still moves it a step at a time.
+   * Without `winsorize`, the value is folded as it is.
    */
   fold(state: UnivariateState, value: number): void {
-    if (state.windows >= this.settings.warmup) {
+    if (this.settings.winsorize && state.windows >= this.settings.warmup) {
       const reach = this.settings.sigma * this.stddev(state);
       const clipped = Math.min(value, state.mean + reach);
       foldIntoBaseline(

@@ -241,6 +241,7 @@ export class ProfileEngine {
           upwardOnly: true,
           relativeFloor,
           absoluteFloor,
+          winsorize: true,
         };
       };
       const kind = (m: Metric) => (COUNT_METRICS.has(m) ? 'count' : 'continuous');
