@@ -2,6 +2,7 @@ import { agentKey, type DeadLetter, type ThreatAlert, topicRegistry } from '@war
 import { createKafka } from '@ward/messaging';
 import {
   callSeries,
+  eventually,
   freePort,
   infraEnv,
   type ServiceProcess,
@@ -131,11 +132,16 @@ describe('ingest → monitor → alert, end to end', () => {
     });
     await send([...calm, ...burst]);
 
-    const message = await recorder.waitFor(
-      topics.threatAlerts.name,
-      (m) => (m.value as ThreatAlert).agentId === 'runaway',
-    );
-    const alert = message.value as ThreatAlert;
+    // The open window escalates as the burst grows: medium, then high, then critical.
+    await eventually(() => (alertsFor('runaway').length >= 3 ? true : undefined), {
+      description: 'three escalating alerts for the runaway agent',
+    });
+    const alerts = alertsFor('runaway');
+    expect(alerts.map((a) => a.severity)).toEqual(['medium', 'high', 'critical']);
+    const message = recorder
+      .on(topics.threatAlerts.name)
+      .find((m) => (m.value as ThreatAlert).alertId === alerts[0]!.alertId)!;
+    const alert = alerts[0]!;
     expect(message.key).toBe(agentKey(tenant, 'runaway'));
     expect(alert).toMatchObject({
       tenantId: tenant,
@@ -144,24 +150,28 @@ describe('ingest → monitor → alert, end to end', () => {
         start: new Date(START + 4 * WINDOW).toISOString(),
         end: new Date(START + 5 * WINDOW).toISOString(),
       },
-      evidence: { metric: 'call_count', baselineWindows: 4 },
+      evidence: { metric: 'calls', baselineWindows: 4 },
     });
+    // Fired mid-window, at the call that crossed the threshold, not when the window closed.
     expect(alert.evidence.value).toBeLessThan(80);
     expect(alert.techniques.map((t) => t.id)).toContain('AML.T0034');
 
-    const rows = await pg.query<{ alert_id: string; payload: ThreatAlert }>(
-      'SELECT alert_id, payload FROM threat_alerts WHERE tenant_id = $1',
-      [tenant],
-    );
-    expect(rows.rows).toHaveLength(1);
-    expect(rows.rows[0]!.alert_id).toBe(alert.alertId);
-    expect(rows.rows[0]!.payload).toEqual(alert);
+    const rows = await eventually(async () => {
+      const r = await pg.query<{ alert_id: string; payload: ThreatAlert }>(
+        'SELECT alert_id, payload FROM threat_alerts WHERE tenant_id = $1 ORDER BY observed_at',
+        [tenant],
+      );
+      return r.rows.length === 3 ? r.rows : undefined;
+    });
+    expect(rows.map((r) => r.alert_id)).toEqual(alerts.map((a) => a.alertId));
+    expect(rows[0]!.payload).toEqual(alert);
 
-    const cooldown = await redis.get(`${redisPrefix}cooldown:${tenant}:call_rate_spike:runaway`);
-    expect(cooldown?.split('|')[0]).toBe(alert.alertId);
-    expect(
-      await redis.pttl(`${redisPrefix}cooldown:${tenant}:call_rate_spike:runaway`),
-    ).toBeGreaterThan(0);
+    for (const severity of ['medium', 'high', 'critical']) {
+      const key = `${redisPrefix}cooldown:${tenant}:call_rate_spike:${severity}:runaway`;
+      const cooldown = await redis.get(key);
+      expect(cooldown?.split('|')[0]).toBe(alerts.find((a) => a.severity === severity)!.alertId);
+      expect(await redis.pttl(key)).toBeGreaterThan(0);
+    }
 
     for (const agent of ['calm-1', 'calm-2', 'calm-3']) {
       expect(alertsFor(agent)).toHaveLength(0);
@@ -193,11 +203,14 @@ describe('ingest → monitor → alert, end to end', () => {
     expect(letter.value).toEqual({ encoding: 'utf8', data: '{"this is": "not a BehavioralEvent"' });
     expect(letter.consumerGroup).toBe(`${prefix}monitor`);
 
-    await recorder.waitFor(
-      topics.threatAlerts.name,
-      (m) => (m.value as ThreatAlert).agentId === agentId,
-    );
-    expect(alertsFor(agentId)).toHaveLength(1);
+    await eventually(() => (alertsFor(agentId).length >= 3 ? true : undefined), {
+      description: `the escalating alerts for ${agentId}`,
+    });
+    expect(alertsFor(agentId).map((a) => `${a.detector}:${a.severity}`)).toEqual([
+      'call_rate_spike:medium',
+      'call_rate_spike:high',
+      'call_rate_spike:critical',
+    ]);
   });
 
   it('gives the same alert ids when the same input is replayed by a fresh consumer group', async () => {
@@ -206,7 +219,7 @@ describe('ingest → monitor → alert, end to end', () => {
         .on(topics.threatAlerts.name)
         .map((m) => [(m.value as ThreatAlert).alertId, m.value as ThreatAlert]),
     );
-    expect(before.size).toBe(2);
+    expect(before.size).toBe(6);
     const replay = await startService(
       'behavioral-monitor',
       { ...common, MONITOR_CONSUMER_GROUP: `${prefix}replay` },
@@ -215,7 +228,7 @@ describe('ingest → monitor → alert, end to end', () => {
     try {
       await recorder.waitFor(
         topics.threatAlerts.name,
-        () => recorder.on(topics.threatAlerts.name).length >= 4,
+        () => recorder.on(topics.threatAlerts.name).length >= 12,
       );
       const all = recorder.on(topics.threatAlerts.name).map((m) => m.value as ThreatAlert);
       expect(new Set(all.map((a) => a.alertId))).toEqual(new Set(before.keys()));
@@ -226,7 +239,7 @@ describe('ingest → monitor → alert, end to end', () => {
         'SELECT count(*)::int AS n FROM threat_alerts WHERE tenant_id = $1',
         [tenant],
       );
-      expect(rows.rows[0]).toEqual({ n: 2 });
+      expect(rows.rows[0]).toEqual({ n: 6 });
     } finally {
       expect(await replay.stop()).toBe(0);
     }
