@@ -1,0 +1,195 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type AgentControl, type ThreatAlert, topicRegistry } from '@ward/contracts';
+import { createKafka } from '@ward/messaging';
+import {
+  eventually,
+  freePort,
+  infraEnv,
+  type ServiceProcess,
+  startService,
+  TopicRecorder,
+  uniqueTag,
+} from '@ward/testing';
+import { type Kafka } from 'kafkajs';
+import { Client } from 'pg';
+
+/**
+ * Every detector's demo scenario (`deploy/demo/detectors/<name>.jsonl`) posted
+ * over HTTP to a real sentinel-ingest, profiled by a real behavioral-monitor,
+ * must produce exactly the alerts and tier changes its hand-written
+ * `<name>.expected.json` lists: nothing missing, nothing extra.
+ */
+const DIR = join(__dirname, '../../../deploy/demo/detectors');
+const tag = uniqueTag('detectors');
+const prefix = `${tag}.`;
+const topics = topicRegistry(prefix);
+const tenant = tag.replace(/[^A-Za-z0-9]/g, '');
+const adminToken = uniqueTag('admin');
+const group = `${prefix}monitor`;
+
+interface Expectation {
+  readonly agents: Record<string, { alerts: string[]; tiers: number[] }>;
+}
+
+const scenarios = readdirSync(DIR)
+  .filter((f) => f.endsWith('.jsonl'))
+  .map((f) => f.replace(/\.jsonl$/, ''))
+  .sort();
+
+describe('every detector scenario through ingest and the monitor', () => {
+  const env = infraEnv();
+  let ingest: ServiceProcess;
+  let monitor: ServiceProcess;
+  let kafka: Kafka;
+  let recorder: TopicRecorder;
+  let pg: Client;
+
+  beforeAll(async () => {
+    const common = {
+      ...env,
+      KAFKA_TOPIC_PREFIX: prefix,
+      LOG_LEVEL: 'warn',
+      REDIS_KEY_PREFIX: `${tag}:`,
+    };
+    [ingest, monitor] = await Promise.all([
+      startService(
+        'sentinel-ingest',
+        { ...common, INGEST_ADMIN_TOKEN: adminToken },
+        { port: await freePort() },
+      ),
+      startService(
+        'behavioral-monitor',
+        { ...common, MONITOR_CONSUMER_GROUP: group },
+        { port: await freePort() },
+      ),
+    ]);
+    kafka = createKafka({
+      brokers: env.KAFKA_BROKERS.split(','),
+      clientId: 'detectors-e2e',
+      topicPrefix: prefix,
+      ensureTopics: false,
+    });
+    recorder = await new TopicRecorder(
+      kafka,
+      [topics.threatAlerts.name, topics.agentControl.name],
+      `${prefix}recorder`,
+    ).start();
+    pg = new Client({ connectionString: env.DATABASE_URL });
+    await pg.connect();
+
+    const created = await fetch(`${ingest.baseUrl}/v1/api-keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ tenantId: tenant, name: 'detector-scenarios' }),
+    });
+    expect(created.status).toBe(201);
+    const { key } = (await created.json()) as { key: string };
+
+    for (const name of scenarios) {
+      const body = readFileSync(join(DIR, `${name}.jsonl`), 'utf8');
+      const res = await fetch(`${ingest.baseUrl}/v1/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${key}` },
+        body,
+      });
+      const answer = (await res.json()) as { accepted: number; rejected: number };
+      expect({ name, status: res.status, rejected: answer.rejected }).toEqual({
+        name,
+        status: 202,
+        rejected: 0,
+      });
+    }
+    await drained();
+  });
+
+  afterAll(async () => {
+    await recorder?.stop();
+    await pg?.end();
+    await Promise.all([ingest?.stop(), monitor?.stop()]);
+  });
+
+  async function highWatermark(topic: string): Promise<number> {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      return offsets.reduce((n, p) => n + Number(p.high), 0);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /**
+   * Waits until the monitor has checkpointed every event (alerts and tier
+   * changes are published before the checkpoint), then until the recorder has
+   * read everything on the alert and agent-control topics.
+   */
+  async function drained(): Promise<void> {
+    const events = await highWatermark(topics.behavioralEvents.name);
+    await eventually(
+      async () => {
+        const { rows } = await pg.query<{ n: string }>(
+          'SELECT coalesce(sum(next_offset), 0) AS n FROM monitor_offsets WHERE consumer_group = $1',
+          [group],
+        );
+        return Number(rows[0]!.n) === events ? true : undefined;
+      },
+      { timeoutMs: 90_000, description: `the monitor to checkpoint all ${events} events` },
+    );
+    for (const topic of [topics.threatAlerts.name, topics.agentControl.name]) {
+      const total = await highWatermark(topic);
+      await eventually(() => (recorder.on(topic).length === total ? true : undefined), {
+        description: `the recorder to read all ${total} records of ${topic}`,
+      });
+    }
+  }
+
+  const alertsOf = (agentId: string) =>
+    recorder
+      .on(topics.threatAlerts.name)
+      .map((m) => m.value as ThreatAlert)
+      .filter((a) => a.tenantId === tenant && a.agentId === agentId);
+
+  const tiersOf = (agentId: string) =>
+    recorder
+      .on(topics.agentControl.name)
+      .map((m) => m.value as AgentControl)
+      .filter((c) => c.tenantId === tenant && c.agentId === agentId)
+      .map((c) => c.tier);
+
+  it.each(scenarios)('%s: exactly the expected alerts and tier changes', (name) => {
+    const expected = JSON.parse(
+      readFileSync(join(DIR, `${name}.expected.json`), 'utf8'),
+    ) as Expectation;
+    for (const [agentId, want] of Object.entries(expected.agents)) {
+      const alerts = alertsOf(agentId);
+      expect({
+        agentId,
+        alerts: alerts.map((a) => `${a.detector}:${a.severity}`).sort(),
+        tiers: tiersOf(agentId),
+      }).toEqual({ agentId, alerts: [...want.alerts].sort(), tiers: want.tiers });
+      for (const a of alerts) {
+        expect(a.techniques.length).toBeGreaterThan(0);
+        expect(a.evidence.sampleEventIds.length).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('raises nothing for an agent no expectation names', () => {
+    const named = new Set(
+      scenarios.flatMap((name) =>
+        Object.keys(
+          (JSON.parse(readFileSync(join(DIR, `${name}.expected.json`), 'utf8')) as Expectation)
+            .agents,
+        ),
+      ),
+    );
+    const strays = recorder
+      .on(topics.threatAlerts.name)
+      .map((m) => m.value as ThreatAlert)
+      .filter((a) => !named.has(a.agentId))
+      .map((a) => `${a.agentId}:${a.detector}`);
+    expect(strays).toEqual([]);
+  });
+});
