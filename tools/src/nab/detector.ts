@@ -1,6 +1,7 @@
 import {
   DEFAULT_SURPRISE_SETTINGS,
   DEFAULT_UNIVARIATE_SETTINGS,
+  streamStep,
   SurpriseScorer,
   type SurpriseSettings,
   UnivariateDetector,
@@ -8,9 +9,10 @@ import {
 } from '@ward/detectors';
 
 /**
- * The one parameter set NAB runs with, for every file: the monitor's
- * UnivariateDetector (continuous metric, both directions) feeding its
- * deviations to the SurpriseScorer.
+ * The one parameter set NAB runs with, for every file. Each row goes through
+ * `streamStep`, the function the monitor applies to every metric when a window
+ * closes: UnivariateDetector (here a continuous metric, both directions)
+ * feeding its deviations to the SurpriseScorer.
  */
 export interface NabParameters {
   readonly univariate: UnivariateSettings;
@@ -31,11 +33,5 @@ export function scoreSeries(
   const surprise = new SurpriseScorer(parameters.surprise);
   const baseline = detector.newState();
   const recent = surprise.newState();
-  const scores: number[] = [];
-  for (const value of values) {
-    const verdict = detector.score(baseline, value);
-    scores.push(verdict.warm ? surprise.observe(recent, verdict.z) : 0);
-    detector.fold(baseline, value);
-  }
-  return scores;
+  return values.map((value) => streamStep(detector, baseline, surprise, recent, 0, value));
 }

@@ -78,7 +78,13 @@ export class AgentDto {
   @ApiProperty({ enum: [1, 2, 3, 4] }) behaviorTier!: number;
   @ApiPropertyOptional({ enum: [1, 2, 3, 4], nullable: true, type: Number }) configuredTier!:
     number | null;
-  @ApiProperty({ minimum: 0, maximum: 100 }) riskScore!: number;
+  @ApiProperty({
+    minimum: 0,
+    maximum: 100,
+    description:
+      "100 x the larger of the open window's composite anomaly score and the surprise score of the last closed window (how unusual its deviations are for this agent).",
+  })
+  riskScore!: number;
   @ApiProperty() windowsClosed!: number;
   @ApiProperty() lateEvents!: number;
   @ApiPropertyOptional({ nullable: true, type: String }) lastEventAt!: string | null;

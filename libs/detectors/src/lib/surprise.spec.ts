@@ -1,4 +1,9 @@
-import { DEFAULT_SURPRISE_SETTINGS, SurpriseScorer, surpriseSettingsProblems } from './surprise';
+import {
+  DEFAULT_SURPRISE_SETTINGS,
+  SURPRISE_STATE_SIZE,
+  SurpriseScorer,
+  surpriseSettingsProblems,
+} from './surprise';
 
 const settings = { ...DEFAULT_SURPRISE_SETTINGS, warmup: 5, longAlpha: 0.1, shortAlpha: 0.5 };
 
@@ -26,8 +31,8 @@ describe('SurpriseScorer', () => {
     // The first deviation seeds the averages at 1 and nothing varies, so the
     // spread is its floor (1e-3); the jump is capped at zCap 20: short = 1 + 0.5 * 19.
     const short = 10.5;
-    expect(state.variance).toBe(0);
-    const mean = state.mean;
+    expect(state[2]).toBe(0); // variance
+    const mean = state[1]!;
     const spread = 1e-3;
     const z = (short - mean) / spread;
     expect(scorer.observe(state, 50)).toBeCloseTo(z / (z + 10), 12);
@@ -63,6 +68,20 @@ describe('SurpriseScorer', () => {
       jumpMax = Math.max(jumpMax, jump.observe(jumpState, i < 199 ? 1 + (i % 2) * 0.01 : 3));
     }
     expect(jumpMax).toBeGreaterThan(rampMax);
+  });
+
+  it('keeps series side by side in one buffer independent', () => {
+    const scorer = new SurpriseScorer(settings);
+    const both = scorer.newState(2);
+    const alone = scorer.newState();
+    const a: number[] = [];
+    const b: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      a.push(scorer.observe(both, i === 20 ? 9 : 1, 0));
+      scorer.observe(both, 5, SURPRISE_STATE_SIZE);
+      b.push(scorer.observe(alone, i === 20 ? 9 : 1));
+    }
+    expect(a).toEqual(b);
   });
 
   it('refuses bad settings by name', () => {

@@ -35,13 +35,16 @@ export const DEFAULT_SURPRISE_SETTINGS: SurpriseSettings = {
   repeatFactor: 0.5,
 };
 
-export interface SurpriseState {
-  short: number;
-  mean: number;
-  variance: number;
-  seen: number;
-  peak: number;
-}
+/**
+ * State of one series: [short, mean, variance, seen, peak], kept in a
+ * Float64Array so a profile holds all its metrics' states in one buffer.
+ */
+export const SURPRISE_STATE_SIZE = 5;
+const SHORT = 0;
+const MEAN = 1;
+const VARIANCE = 2;
+const SEEN = 3;
+const PEAK = 4;
 
 export function surpriseSettingsProblems(settings: SurpriseSettings): string[] {
   const problems: string[] = [];
@@ -77,39 +80,48 @@ export class SurpriseScorer {
     }
   }
 
-  newState(): SurpriseState {
-    return { short: 0, mean: 0, variance: 0, seen: 0, peak: 0 };
+  /** State for `series` series, side by side. */
+  newState(series = 1): Float64Array {
+    return new Float64Array(SURPRISE_STATE_SIZE * series);
   }
 
   /**
-   * Takes the next deviation (|z|, any scale) and returns a score in [0, 1):
-   * 0 until warm and whenever the recent deviation is at or below its usual
-   * level, rising towards 1 as it gets more unusual.
+   * Takes the next deviation (|z|, any scale) of the series whose state starts
+   * at `offset` and returns a score in [0, 1): 0 until warm and whenever the
+   * recent deviation is at or below its usual level, rising towards 1 as it
+   * gets more unusual.
    */
-  observe(state: SurpriseState, deviation: number): number {
+  observe(state: Float64Array, deviation: number, offset = 0): number {
     const s = this.settings;
     const raw = Math.min(Math.abs(deviation), s.zCap);
-    if (state.seen === 0) {
+    const seen = state[offset + SEEN]!;
+    if (seen === 0) {
       // The first deviation seeds the short average, so a constant series reads as usual.
-      state.short = raw;
+      state[offset + SHORT] = raw;
     }
-    state.short += s.shortAlpha * (raw - state.short);
+    const short = state[offset + SHORT]! + s.shortAlpha * (raw - state[offset + SHORT]!);
+    state[offset + SHORT] = short;
+    let mean = state[offset + MEAN]!;
+    let variance = state[offset + VARIANCE]!;
     let score = 0;
-    if (state.seen >= s.warmup) {
-      const spread = Math.max(Math.sqrt(state.variance), 1e-3);
-      const z = (state.short - state.mean) / spread;
+    if (seen >= s.warmup) {
+      const spread = Math.max(Math.sqrt(variance), 1e-3);
+      const z = (short - mean) / spread;
       score = z > 0 ? z / (z + 10) : 0;
     }
     // A plain average until 1 / n falls to longAlpha, an exponential one after:
     // the long-term statistics are unbiased from the first deviation on.
-    const alpha = Math.max(s.longAlpha, 1 / (state.seen + 1));
-    const delta = raw - state.mean;
-    state.mean += alpha * delta;
-    state.variance = (1 - alpha) * (state.variance + alpha * delta * delta);
-    state.seen++;
+    const alpha = Math.max(s.longAlpha, 1 / (seen + 1));
+    const delta = raw - mean;
+    mean += alpha * delta;
+    variance = (1 - alpha) * (variance + alpha * delta * delta);
+    state[offset + MEAN] = mean;
+    state[offset + VARIANCE] = variance;
+    state[offset + SEEN] = seen + 1;
 
-    const output = score > state.peak ? score : score * s.repeatFactor;
-    state.peak = Math.max(score, state.peak * s.peakDecay);
+    const peak = state[offset + PEAK]!;
+    const output = score > peak ? score : score * s.repeatFactor;
+    state[offset + PEAK] = Math.max(score, peak * s.peakDecay);
     return output;
   }
 }

@@ -1,4 +1,5 @@
 import { type EmaBaseline, foldIntoBaseline, newBaseline } from './baseline';
+import { type SurpriseScorer } from './surprise';
 
 /**
  * The streaming detector every behavioral metric goes through (and the one the
@@ -126,4 +127,25 @@ export function zScoreToAnomaly(z: number, sigma: number): number {
     return (0.5 * z) / sigma;
   }
   return Math.min(1, 0.5 + (0.5 * (z - sigma)) / (2 * sigma));
+}
+
+/**
+ * One step of a metric's stream, as the monitor takes it when a window closes
+ * and the NAB runner takes it for every row: judge the value against the
+ * baseline, feed the size of its deviation to the surprise scorer, then fold
+ * the value into the baseline. Returns the surprise score (0 while the
+ * baseline is cold).
+ */
+export function streamStep(
+  detector: UnivariateDetector,
+  baseline: UnivariateState,
+  scorer: SurpriseScorer,
+  surprise: Float64Array,
+  offset: number,
+  value: number,
+): number {
+  const verdict = detector.score(baseline, value);
+  const score = verdict.warm ? scorer.observe(surprise, verdict.z, offset) : 0;
+  detector.fold(baseline, value);
+  return score;
 }

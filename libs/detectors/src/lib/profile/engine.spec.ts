@@ -364,6 +364,26 @@ describe('composite score', () => {
   });
 });
 
+describe('risk', () => {
+  it('ranks a quiet agent that suddenly deviates above one that is always noisy, without an alert', () => {
+    // 70 windows: one agent alternates 10 and 30 calls, the other makes 20 every
+    // time and then 35 (z 3.4 against the Poisson floor: below the spike threshold).
+    const noisy = run(
+      Array.from({ length: 71 }, (_, w) => steady(w, 1, w % 2 === 0 ? 10 : 30)).flat(),
+    );
+    const quiet = run([...steady(0, 70, 20), ...steady(70, 1, 35), ev(71, 30_000)]);
+    expect(quiet.findings).toEqual([]);
+    expect(quiet.profile.surpriseScore).toBeGreaterThan(0.1);
+    expect(noisy.profile.surpriseScore).toBeLessThan(quiet.profile.surpriseScore / 2);
+    expect(quiet.profile.risk).toBeGreaterThanOrEqual(quiet.profile.surpriseScore);
+  });
+
+  it('gives no surprise score while the baseline or the scorer is cold', () => {
+    const { profile } = run([...steady(0, 10, 20), ...steady(10, 1, 35), ev(11, 30_000)]);
+    expect(profile.surpriseScore).toBe(0);
+  });
+});
+
 describe('settings', () => {
   it('names every bad setting', () => {
     const problems = profileSettingsProblems({
@@ -401,6 +421,17 @@ describe('state', () => {
     const a = run(next, settings, profile);
     const b = run(next, settings, copy);
     expect(serializeProfile(a.profile)).toBe(serializeProfile(b.profile));
+  });
+
+  it('reads a checkpoint written before the surprise score existed', () => {
+    const { profile } = run(steady(0, 4, 10));
+    const old = JSON.parse(serializeProfile(profile)) as Record<string, unknown>;
+    delete old.su;
+    delete old.ss;
+    const copy = deserializeProfile(JSON.stringify(old));
+    expect(copy.surprise).toEqual(new Float64Array(profile.surprise.length));
+    expect(copy.surpriseScore).toBe(0);
+    expect(copy.baselines).toEqual(profile.baselines);
   });
 
   it('counts small distinct sets exactly', () => {

@@ -3,7 +3,8 @@ import { foldZeros } from '../baseline';
 import { scanSensitive, SENSITIVE_KINDS } from '../sensitive';
 import { visitStrings } from '../sensitive/walk';
 import { type DetectorId, DETECTORS } from '../techniques';
-import { UnivariateDetector, type UnivariateSettings } from '../univariate';
+import { DEFAULT_SURPRISE_SETTINGS, SURPRISE_STATE_SIZE, SurpriseScorer } from '../surprise';
+import { streamStep, UnivariateDetector, type UnivariateSettings } from '../univariate';
 import { bloomAdd, distinctAdd, distinctEstimate, hash32 } from './sketches';
 import { METRICS, type Metric, type ProfileSettings } from './settings';
 import {
@@ -131,6 +132,7 @@ export function tierForScore(score: number): number {
 interface Detectors {
   readonly metrics: readonly UnivariateDetector[];
   readonly slow: readonly UnivariateDetector[];
+  readonly surprise: SurpriseScorer;
 }
 
 /**
@@ -250,6 +252,7 @@ export class ProfileEngine {
         slow: DRIFT_METRICS.map(
           (m) => new UnivariateDetector(kind(m), { ...base(m), alpha: s.alpha / 4 }),
         ),
+        surprise: new SurpriseScorer(DEFAULT_SURPRISE_SETTINGS),
       };
       this.cache.set(s, d);
     }
@@ -324,7 +327,7 @@ export class ProfileEngine {
       }
     }
     const composite = 1 - keep;
-    profile.risk = composite;
+    profile.risk = Math.max(composite, profile.surpriseScore);
     if (!spiked && composite >= s.compositeThreshold && this.claim(slot, 'anomaly_composite')) {
       findings.push({
         detector: 'anomaly_composite',
@@ -646,13 +649,25 @@ export class ProfileEngine {
     for (let i = before; i < findings.length; i++) {
       this.demote(profile, findings[i]!, tierChanges);
     }
+    // Each metric is judged and learned as one stream step; the surprise scores
+    // (how unusual the closed window's deviations are for this agent) rank agents by risk.
+    let surprising = 0;
     for (let i = 0; i < METRICS.length; i++) {
       const metric = METRICS[i]!;
       if (RATE_METRICS.has(metric) && slot.calls === 0) {
         continue;
       }
-      d.metrics[i]!.fold(profile.baselines[i]!, values[metric]);
+      const surprise = streamStep(
+        d.metrics[i]!,
+        profile.baselines[i]!,
+        d.surprise,
+        profile.surprise,
+        i * SURPRISE_STATE_SIZE,
+        values[metric],
+      );
+      surprising = Math.max(surprising, surprise);
     }
+    profile.surpriseScore = surprising;
     for (let i = 0; i < DRIFT_METRICS.length; i++) {
       d.slow[i]!.fold(profile.slow[i]!, values[DRIFT_METRICS[i]!]);
     }

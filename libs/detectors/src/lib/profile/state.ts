@@ -1,4 +1,5 @@
 import { type EmaBaseline, newBaseline } from '../baseline';
+import { SURPRISE_STATE_SIZE } from '../surprise';
 import { BLOOM_WORDS, DISTINCT_WORDS } from './sketches';
 import { METRICS } from './settings';
 
@@ -72,7 +73,11 @@ export interface AgentProfile {
   fragments: Fragment[];
   behaviorTier: number;
   normalRun: number;
-  /** Composite anomaly score of the latest judged window, 0..1. */
+  /** SurpriseScorer state per metric, `SURPRISE_STATE_SIZE` numbers each. */
+  surprise: Float64Array;
+  /** Highest surprise score among the metrics of the latest closed window, 0..1. */
+  surpriseScore: number;
+  /** Risk, 0..1: the larger of the open window's composite score and `surpriseScore`. */
   risk: number;
   lateEvents: number;
   windowsClosed: number;
@@ -116,6 +121,8 @@ export function newProfile(): AgentProfile {
     fragments: [],
     behaviorTier: 1,
     normalRun: 0,
+    surprise: new Float64Array(METRICS.length * SURPRISE_STATE_SIZE),
+    surpriseScore: 0,
     risk: 0,
     lateEvents: 0,
     windowsClosed: 0,
@@ -138,6 +145,8 @@ export function resetLearning(profile: AgentProfile): void {
   profile.sessionCursor = 0;
   profile.secrets = [];
   profile.fragments = [];
+  profile.surprise = fresh.surprise;
+  profile.surpriseScore = 0;
   profile.risk = 0;
 }
 
@@ -186,6 +195,8 @@ export function serializeProfile(p: AgentProfile): string {
     fr: p.fragments,
     t: p.behaviorTier,
     nr: p.normalRun,
+    su: b64(p.surprise),
+    ss: p.surpriseScore,
     r: p.risk,
     l: p.lateEvents,
     wc: p.windowsClosed,
@@ -227,6 +238,9 @@ interface Serialized {
   fr: Fragment[];
   t: number;
   nr: number;
+  /** Absent in checkpoints written before the surprise score existed. */
+  su?: string;
+  ss?: number;
   r: number;
   l: number;
   wc: number;
@@ -274,6 +288,11 @@ export function deserializeProfile(text: string): AgentProfile {
     fragments: o.fr,
     behaviorTier: o.t,
     normalRun: o.nr,
+    surprise:
+      o.su === undefined
+        ? new Float64Array(METRICS.length * SURPRISE_STATE_SIZE)
+        : fromB64(o.su, (b) => new Float64Array(b)),
+    surpriseScore: o.ss ?? 0,
     risk: o.r,
     lateEvents: o.l,
     windowsClosed: o.wc,
