@@ -174,13 +174,25 @@ describe('behavioral-monitor gives the same answer however the stream is consume
     await producer.disconnect();
   }
 
-  /** Waits until the checkpointed offsets cover everything on the events topic. */
-  async function drained(s: Scenario): Promise<void> {
+  async function highWatermark(s: Scenario, topic: string): Promise<number> {
     const admin = s.kafka.admin();
     await admin.connect();
-    const ends = await admin.fetchTopicOffsets(topicRegistry(s.prefix).behavioralEvents.name);
-    await admin.disconnect();
-    const want = ends.reduce((n, p) => n + Number(p.high), 0);
+    try {
+      const ends = await admin.fetchTopicOffsets(topic);
+      return ends.reduce((n, p) => n + Number(p.high), 0);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /**
+   * Waits until the checkpointed offsets cover everything on the events topic
+   * (alerts and tier changes are published before the checkpoint), then until
+   * the recorder has read everything on the alert and agent-control topics.
+   */
+  async function drained(s: Scenario): Promise<void> {
+    const topics = topicRegistry(s.prefix);
+    const want = await highWatermark(s, topics.behavioralEvents.name);
     await eventually(
       async () => {
         const { rows } = await pg.query<{ n: string }>(
@@ -191,6 +203,12 @@ describe('behavioral-monitor gives the same answer however the stream is consume
       },
       { timeoutMs: 60_000, description: `${s.group} to checkpoint ${want} events` },
     );
+    for (const topic of [topics.threatAlerts.name, topics.agentControl.name]) {
+      const total = await highWatermark(s, topic);
+      await eventually(() => (s.recorder.on(topic).length >= total ? true : undefined), {
+        description: `the recorder to read all ${total} records of ${topic}`,
+      });
+    }
   }
 
   /** Distinct alerts by id (a replay may republish one; it must be byte-identical). */
