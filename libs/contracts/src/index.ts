@@ -4,6 +4,7 @@ export * from './lib/behavioral-event';
 export * from './lib/threat-alert';
 export * from './lib/agent-control';
 export * from './lib/dead-letter';
+export * from './lib/incident';
 export * from './lib/topics';
 export * from './lib/keys';
 export * from './lib/registry';

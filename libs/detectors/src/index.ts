@@ -7,3 +7,4 @@ export * from './lib/sensitive';
 export * from './lib/univariate';
 export * from './lib/profile';
 export * from './lib/surprise';
+export * from './lib/fusion';

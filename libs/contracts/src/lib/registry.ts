@@ -1,6 +1,7 @@
 import { BehavioralEventContract, RawTelemetryEventContract } from './behavioral-event';
 import { AgentControlContract } from './agent-control';
 import { DeadLetterContract } from './dead-letter';
+import { IncidentContract } from './incident';
 import { ThreatAlertContract } from './threat-alert';
 
 /** Every published contract, in the order the JSON Schema export writes them. */
@@ -9,5 +10,6 @@ export const ALL_CONTRACTS = [
   RawTelemetryEventContract,
   ThreatAlertContract,
   AgentControlContract,
+  IncidentContract,
   DeadLetterContract,
 ] as const;

@@ -10,7 +10,7 @@ export type Tier = (typeof TIERS)[number];
 
 export const MAX_SAMPLE_EVENT_IDS = 20;
 
-const Technique = Type.Object(
+export const TechniqueSchema = Type.Object(
   {
     framework: Type.Union([Type.Literal('ATT&CK'), Type.Literal('ATLAS')]),
     id: Type.String({ pattern: '^(T\\d{4}(\\.\\d{3})?|AML\\.T\\d{4}(\\.\\d{3})?)$' }),
@@ -29,6 +29,7 @@ export const ThreatAlertSchema = Type.Object(
     tenantId: TenantId,
     agentId: EntityId,
     sessionId: Type.Optional(EntityId),
+    requesterId: Type.Optional(EntityId),
     detector: Type.String({ minLength: 1, maxLength: 64 }),
     severity: Type.Union(SEVERITIES.map((s) => Type.Literal(s))),
     score: Type.Number({ minimum: 0, maximum: 1 }),
@@ -54,7 +55,7 @@ export const ThreatAlertSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
-    techniques: Type.Array(Technique, { maxItems: 16 }),
+    techniques: Type.Array(TechniqueSchema, { maxItems: 16 }),
     findings: Type.Optional(
       Type.Array(
         Type.Object(
@@ -85,6 +86,18 @@ export const ThreatAlertSchema = Type.Object(
       ),
     ),
     iocs: Type.Optional(Iocs),
+    tools: Type.Optional(
+      Type.Array(Type.String({ maxLength: 256 }), {
+        maxItems: 16,
+        description: 'Tools (actions) of the events behind the alert.',
+      }),
+    ),
+    resources: Type.Optional(
+      Type.Array(Type.String({ maxLength: 2048 }), {
+        maxItems: 16,
+        description: 'Resources of the events behind the alert.',
+      }),
+    ),
     tierChange: Type.Optional(
       Type.Object(
         {
@@ -100,5 +113,5 @@ export const ThreatAlertSchema = Type.Object(
 );
 
 export type ThreatAlert = Static<typeof ThreatAlertSchema>;
-export type MitreTechnique = Static<typeof Technique>;
+export type MitreTechnique = Static<typeof TechniqueSchema>;
 export const ThreatAlertContract = new Contract('ThreatAlert', 1, ThreatAlertSchema);

@@ -1,0 +1,5 @@
+export * from './indicators';
+export * from './intel';
+export * from './correlate';
+export * from './graph';
+export * from './narrative';
