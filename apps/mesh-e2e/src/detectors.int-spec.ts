@@ -176,6 +176,12 @@ describe('every detector scenario through ingest and the monitor', () => {
     }
   });
 
+  it('carries the tool and resource of the event that completed the evidence', () => {
+    const spike = alertsOf('exfil').find((a) => a.detector === 'bytes_out_spike');
+    expect(spike?.tools).toEqual(['query']);
+    expect(spike?.resources?.[0]).toMatch(/^file:\/\/\/home\/finance\/q\d+\.xlsx$/);
+  });
+
   it('raises nothing for an agent no expectation names', () => {
     const named = new Set(
       scenarios.flatMap((name) =>

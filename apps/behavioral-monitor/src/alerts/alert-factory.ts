@@ -1,5 +1,6 @@
 import { type AgentControl, type ThreatAlert, type Tier } from '@ward/contracts';
 import {
+  type AlertContext,
   DETECTOR_TECHNIQUES,
   deterministicId,
   type Finding,
@@ -11,13 +12,15 @@ import {
 /**
  * Turns a detector finding into a ThreatAlert. Every field derives from the
  * input (no wall clock), so replaying the same events yields byte-identical
- * alerts with the same ids.
+ * alerts with the same ids. `context` is the requester, tool, resource and
+ * indicators of the event that completed the evidence, when it is part of it.
  */
 export function alertFromFinding(
   tenantId: string,
   agentId: string,
   finding: Finding,
   tierChange?: TierChange,
+  context: AlertContext = {},
 ): ThreatAlert {
   const severity = severityForScore(finding.score);
   const score = round(Math.min(1, Math.max(0, finding.score)), 4);
@@ -34,6 +37,7 @@ export function alertFromFinding(
     tenantId,
     agentId,
     ...(finding.sessionId !== undefined && { sessionId: finding.sessionId }),
+    ...(context.requesterId !== undefined && { requesterId: context.requesterId }),
     detector: finding.detector,
     severity,
     score,
@@ -55,6 +59,9 @@ export function alertFromFinding(
       sampleEventIds: finding.sampleEventIds.slice(-20),
     },
     techniques: [...DETECTOR_TECHNIQUES[finding.detector]],
+    ...(context.iocs !== undefined && { iocs: context.iocs }),
+    ...(context.tools !== undefined && { tools: context.tools }),
+    ...(context.resources !== undefined && { resources: context.resources }),
     ...(tierChange !== undefined && {
       tierChange: {
         from: tierChange.from as Tier,

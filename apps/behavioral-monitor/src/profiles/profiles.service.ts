@@ -6,6 +6,7 @@ import {
   type ThreatAlert,
 } from '@ward/contracts';
 import {
+  alertContextOf,
   type AgentProfile,
   deserializeProfile,
   deterministicId,
@@ -278,7 +279,14 @@ export class ProfilesService {
       );
       const alertOf = new Map<unknown, ThreatAlert>();
       for (const finding of result.findings) {
-        const alert = alertFromFinding(entry.tenantId, entry.agentId, finding, causes.get(finding));
+        const context = finding.sampleEventIds.includes(event.eventId) ? alertContextOf(event) : {};
+        const alert = alertFromFinding(
+          entry.tenantId,
+          entry.agentId,
+          finding,
+          causes.get(finding),
+          context,
+        );
         alertOf.set(finding, alert);
         alerts.push(alert);
       }

@@ -51,6 +51,27 @@ describe('inspectEvent', () => {
     expect(sut.alerts[1]!.techniques.map((t) => t.id)).toEqual(['AML.T0051.001']);
   });
 
+  it('carries the requester, tool, resource and indicators of the event for fusion', () => {
+    const sut = inspectEvent(
+      {
+        ...event,
+        requesterId: 'alice',
+        resource: 'https://docs.example/x',
+        iocs: { domains: ['docs.example'], urls: ['https://docs.example/x'] },
+      },
+      settings,
+    );
+    for (const alert of sut.alerts) {
+      expect(alert).toMatchObject({
+        requesterId: 'alice',
+        tools: ['fetch_page'],
+        resources: ['https://docs.example/x'],
+        iocs: { domains: ['docs.example'], urls: ['https://docs.example/x'] },
+      });
+      expect(ThreatAlertContract.validate(alert).ok).toBe(true);
+    }
+  });
+
   it('redacts and labels the published event', () => {
     const sut = inspectEvent(event, settings).event;
     expect(JSON.stringify(sut)).not.toContain(SECRET);

@@ -1,5 +1,6 @@
 import { type BehavioralEvent, type Severity, type ThreatAlert } from '@ward/contracts';
 import {
+  alertContextOf,
   DETECTOR_TECHNIQUES,
   deterministicId,
   redactSensitive,
@@ -152,12 +153,14 @@ function baseAlert(
     findings: NonNullable<ThreatAlert['findings']>;
   },
 ): ThreatAlert {
+  const context = alertContextOf(event);
   return {
     schemaVersion: 1,
     alertId: deterministicId(event.tenantId, event.agentId, detector, event.eventId),
     tenantId: event.tenantId,
     agentId: event.agentId,
     ...(event.sessionId !== undefined && { sessionId: event.sessionId }),
+    ...(context.requesterId !== undefined && { requesterId: context.requesterId }),
     detector,
     severity,
     score,
@@ -177,5 +180,8 @@ function baseAlert(
     },
     techniques: [...DETECTOR_TECHNIQUES[detector]],
     findings: details.findings,
+    ...(context.iocs !== undefined && { iocs: context.iocs }),
+    ...(context.tools !== undefined && { tools: context.tools }),
+    ...(context.resources !== undefined && { resources: context.resources }),
   };
 }

@@ -93,3 +93,41 @@ export function parentDomains(domain: string): string[] {
   }
   return out;
 }
+
+/** What an alert carries of the event behind it, for fusion to correlate and graph. */
+export interface AlertContext {
+  requesterId?: string;
+  tools?: string[];
+  resources?: string[];
+  iocs?: {
+    ips?: string[];
+    domains?: string[];
+    urls?: string[];
+    hashes?: string[];
+  };
+}
+
+/** The requester, tool, resource and indicators of an event, bounded as ThreatAlert allows. */
+export function alertContextOf(event: {
+  readonly requesterId?: string;
+  readonly action: string;
+  readonly resource?: string;
+  readonly iocs?: AlertContext['iocs'];
+}): AlertContext {
+  const cap = (values: readonly string[] | undefined, max: number) =>
+    values === undefined || values.length === 0
+      ? undefined
+      : values.slice(0, 64).map((v) => v.slice(0, max));
+  const iocs = {
+    ...(cap(event.iocs?.ips, 64) && { ips: cap(event.iocs?.ips, 64) }),
+    ...(cap(event.iocs?.domains, 253) && { domains: cap(event.iocs?.domains, 253) }),
+    ...(cap(event.iocs?.urls, 2048) && { urls: cap(event.iocs?.urls, 2048) }),
+    ...(cap(event.iocs?.hashes, 128) && { hashes: cap(event.iocs?.hashes, 128) }),
+  };
+  return {
+    ...(event.requesterId !== undefined && { requesterId: event.requesterId }),
+    tools: [event.action.slice(0, 256)],
+    ...(event.resource !== undefined && { resources: [event.resource.slice(0, 2048)] }),
+    ...(Object.keys(iocs).length > 0 && { iocs }),
+  };
+}

@@ -1,4 +1,4 @@
-import { normalizeIndicator, parentDomains } from './indicators';
+import { alertContextOf, normalizeIndicator, parentDomains } from './indicators';
 import {
   inferIndicatorType,
   IntelIndex,
@@ -219,5 +219,24 @@ describe('IntelIndex', () => {
     ]);
     expect(index.match('hash', 'AB'.repeat(32)).map((m) => m.feed)).toEqual(['d']);
     expect(index.match('ip', 'garbage')).toEqual([]);
+  });
+});
+
+describe('alertContextOf', () => {
+  it('takes the requester, tool, resource and indicators of an event, bounded', () => {
+    expect(
+      alertContextOf({
+        requesterId: 'alice',
+        action: 'upload',
+        resource: 's3://bucket/key',
+        iocs: { ips: ['203.0.113.7'], domains: [] },
+      }),
+    ).toEqual({
+      requesterId: 'alice',
+      tools: ['upload'],
+      resources: ['s3://bucket/key'],
+      iocs: { ips: ['203.0.113.7'] },
+    });
+    expect(alertContextOf({ action: 'search' })).toEqual({ tools: ['search'] });
   });
 });
