@@ -3,3 +3,4 @@ export * from './lib/readiness.service';
 export * from './lib/health.controller';
 export * from './lib/observability.module';
 export * from './lib/bootstrap';
+export * from './lib/admin-token.guard';

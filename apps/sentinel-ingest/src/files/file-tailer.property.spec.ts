@@ -75,5 +75,7 @@ describe('FileTailer (property)', () => {
       }),
       { numRuns: 60 },
     );
-  });
+    // Sixty streams of real file I/O, read as little as one byte at a time: a
+    // few seconds alone, more on a loaded two-core CI machine.
+  }, 120_000);
 });
