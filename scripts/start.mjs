@@ -20,6 +20,12 @@ const SERVICES = [
     color: '33',
     port: Number(process.env.MONITOR_PORT ?? 3002),
   },
+  {
+    name: 'fusion',
+    short: 'fusion',
+    color: '36',
+    port: Number(process.env.FUSION_PORT ?? 3003),
+  },
 ];
 const MAX_RESTARTS = 5;
 const RESTART_WINDOW_MS = 60_000;

@@ -4,3 +4,4 @@ export * from './lib/health.controller';
 export * from './lib/observability.module';
 export * from './lib/bootstrap';
 export * from './lib/admin-token.guard';
+export * from './lib/http-input';

@@ -11,3 +11,4 @@ export * from './lib/file-position.repository';
 export * from './lib/redis/dedup.store';
 export * from './lib/redis/token-bucket.store';
 export * from './lib/monitor/monitor-state.repository';
+export * from './lib/fusion/incident.repository';

@@ -13,10 +13,8 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { type Contract, formatIssues, TenantId } from '@ward/contracts';
-import { type Static, type TSchema } from '@sinclair/typebox';
+import { intQuery, tenantParam, validBody } from '@ward/observability';
 import { MonitorStateRepository } from '@ward/persistence';
-import { Value } from '@sinclair/typebox/value';
 import { MONITOR_CONFIG, type MonitorConfig } from '../config/monitor.config';
 import { MonitorAdminGuard } from './admin.guard';
 import { ProfilesService } from '../profiles/profiles.service';
@@ -32,20 +30,8 @@ import {
   SetTierDto,
 } from './agents.dto';
 
-function tenantOf(raw: string): string {
-  if (!Value.Check(TenantId, raw)) {
-    throw new NotFoundException();
-  }
-  return raw;
-}
-
-function checked<S extends TSchema>(contract: Contract<S>, body: unknown): Static<S> {
-  const result = contract.validate(body);
-  if (!result.ok) {
-    throw new BadRequestException(formatIssues(result.issues));
-  }
-  return result.value;
-}
+const tenantOf = tenantParam;
+const checked = validBody;
 
 @ApiTags('agents')
 @ApiBearerAuth()
@@ -74,22 +60,8 @@ export class AgentsController {
     @Query('offset') offset?: string,
   ) {
     const tenantId = tenantOf(rawTenant);
-    const int = (
-      name: string,
-      raw: string | undefined,
-      min: number,
-      max: number,
-      dflt?: number,
-    ) => {
-      if (raw === undefined || raw === '') {
-        return dflt;
-      }
-      const n = Number(raw);
-      if (!Number.isInteger(n) || n < min || n > max) {
-        throw new BadRequestException(`${name} must be an integer in [${min}, ${max}]`);
-      }
-      return n;
-    };
+    const int = (name: string, raw: string | undefined, min: number, max: number, dflt?: number) =>
+      intQuery(name, raw, min, max) ?? dflt;
     const t = int('tier', tier, 1, 4);
     const r = int('minRisk', minRisk, 0, 100);
     const agents = await this.repo.listAgents(this.config.consumerGroup, tenantId, {

@@ -4,6 +4,7 @@ import { ApiKeyEntity } from './api-key.entity';
 import { FilePositionEntity } from './file-position.entity';
 import { CreateApiKeysAndFilePositions1764100000000 } from './migrations/1764100000000-create-api-keys-and-file-positions';
 import { CreateMonitorState1764200000000 } from './migrations/1764200000000-create-monitor-state';
+import { CreateFusion1764300000000 } from './migrations/1764300000000-create-fusion';
 import { ThreatAlertEntity } from './threat-alert.entity';
 
 export const ENTITIES = [ThreatAlertEntity, ApiKeyEntity, FilePositionEntity];
@@ -11,6 +12,7 @@ export const MIGRATIONS = [
   CreateThreatAlerts1764000000000,
   CreateApiKeysAndFilePositions1764100000000,
   CreateMonitorState1764200000000,
+  CreateFusion1764300000000,
 ];
 
 export interface DatabaseOptions {

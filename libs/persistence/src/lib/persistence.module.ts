@@ -13,6 +13,7 @@ import { createDataSource, type DatabaseOptions } from './data-source';
 import { ApiKeyRepository } from './api-key.repository';
 import { FilePositionRepository } from './file-position.repository';
 import { MonitorStateRepository } from './monitor/monitor-state.repository';
+import { IncidentRepository } from './fusion/incident.repository';
 import { ThreatAlertRepository } from './threat-alert.repository';
 
 export interface PersistenceRootOptions {
@@ -62,6 +63,7 @@ export class PersistenceModule {
         ApiKeyRepository,
         FilePositionRepository,
         MonitorStateRepository,
+        IncidentRepository,
       ],
       exports: [
         DataSource,
@@ -69,6 +71,7 @@ export class PersistenceModule {
         ApiKeyRepository,
         FilePositionRepository,
         MonitorStateRepository,
+        IncidentRepository,
       ],
     };
   }
