@@ -275,7 +275,10 @@ export function toJsonl(events: readonly RawTelemetryEvent[]): string {
 export const DETECTOR_SCENARIO_DIR = resolve(__dirname, '../../deploy/demo/detectors');
 
 interface Expectation {
-  readonly agents: Record<string, { alerts: string[]; tiers: number[] }>;
+  readonly agents: Record<
+    string,
+    { alerts: string[]; tiers: number[]; incident: { severity: string } | null }
+  >;
 }
 
 /** Every generated file of deploy/demo/detectors (name → content): the JSONL files and the README. */
@@ -291,7 +294,7 @@ export function detectorScenarioFiles(): Map<string, string> {
       .map(([agent, e]) =>
         e.alerts.length === 0
           ? `\`${agent}\`: nothing`
-          : `\`${agent}\`: ${e.alerts.map((a) => `\`${a}\``).join(', ')}; tiers ${e.tiers.join(' → ')}`,
+          : `\`${agent}\`: ${e.alerts.map((a) => `\`${a}\``).join(', ')}; tiers ${e.tiers.join(' → ')}; one ${e.incident?.severity ?? 'no'} incident`,
       )
       .join('<br>');
     rows.push(`| [${s.name}](${s.name}.jsonl) | ${s.summary} | ${outcome} |`);
@@ -304,10 +307,11 @@ export function detectorScenarioFiles(): Map<string, string> {
       'One storyline per behavioral-monitor detector, as the telemetry an agent gateway',
       'would post (`<name>.jsonl`, no `tenantId`: the tenant comes from the API key),',
       'and what it must produce, written by hand (`<name>.expected.json`: per agent,',
-      'the alerts as `detector:severity` and the tiers published on',
-      '`ward.agent-control.v1`, in order). The end-to-end test',
-      '`apps/mesh-e2e/src/detectors.int-spec.ts` posts every file to a real',
-      'sentinel-ingest and checks that a real behavioral-monitor produces exactly that.',
+      'the alerts as `detector:severity`, the tiers published on',
+      '`ward.agent-control.v1` in order, and the severity of the one incident fusion',
+      'makes of them). The end-to-end test `apps/mesh-e2e/src/detectors.int-spec.ts`',
+      'posts every file to a real sentinel-ingest and checks that a real',
+      'behavioral-monitor and fusion produce exactly that.',
       '',
       'With `npm start` running, play one by hand:',
       '',

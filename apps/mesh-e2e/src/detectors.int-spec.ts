@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type AgentControl, type ThreatAlert, topicRegistry } from '@ward/contracts';
+import { type AgentControl, type Incident, type ThreatAlert, topicRegistry } from '@ward/contracts';
 import { createKafka } from '@ward/messaging';
 import {
   eventually,
@@ -16,9 +16,10 @@ import { Client } from 'pg';
 
 /**
  * Every detector's demo scenario (`deploy/demo/detectors/<name>.jsonl`) posted
- * over HTTP to a real sentinel-ingest, profiled by a real behavioral-monitor,
- * must produce exactly the alerts and tier changes its hand-written
- * `<name>.expected.json` lists: nothing missing, nothing extra.
+ * over HTTP to a real sentinel-ingest, profiled by a real behavioral-monitor
+ * and correlated by a real fusion, must produce exactly the alerts, tier
+ * changes and incident its hand-written `<name>.expected.json` lists: nothing
+ * missing, nothing extra.
  */
 const DIR = join(__dirname, '../../../deploy/demo/detectors');
 const tag = uniqueTag('detectors');
@@ -29,7 +30,10 @@ const adminToken = uniqueTag('admin');
 const group = `${prefix}monitor`;
 
 interface Expectation {
-  readonly agents: Record<string, { alerts: string[]; tiers: number[] }>;
+  readonly agents: Record<
+    string,
+    { alerts: string[]; tiers: number[]; incident: { severity: string } | null }
+  >;
 }
 
 const scenarios = readdirSync(DIR)
@@ -41,6 +45,7 @@ describe('every detector scenario through ingest and the monitor', () => {
   const env = infraEnv();
   let ingest: ServiceProcess;
   let monitor: ServiceProcess;
+  let fusion: ServiceProcess;
   let kafka: Kafka;
   let recorder: TopicRecorder;
   let pg: Client;
@@ -52,7 +57,7 @@ describe('every detector scenario through ingest and the monitor', () => {
       LOG_LEVEL: 'warn',
       REDIS_KEY_PREFIX: `${tag}:`,
     };
-    [ingest, monitor] = await Promise.all([
+    [ingest, monitor, fusion] = await Promise.all([
       startService(
         'sentinel-ingest',
         { ...common, INGEST_ADMIN_TOKEN: adminToken },
@@ -61,6 +66,11 @@ describe('every detector scenario through ingest and the monitor', () => {
       startService(
         'behavioral-monitor',
         { ...common, MONITOR_CONSUMER_GROUP: group },
+        { port: await freePort() },
+      ),
+      startService(
+        'fusion',
+        { ...common, FUSION_CONSUMER_GROUP: `${prefix}fusion`, FUSION_ADMIN_TOKEN: adminToken },
         { port: await freePort() },
       ),
     ]);
@@ -72,7 +82,7 @@ describe('every detector scenario through ingest and the monitor', () => {
     });
     recorder = await new TopicRecorder(
       kafka,
-      [topics.threatAlerts.name, topics.agentControl.name],
+      [topics.threatAlerts.name, topics.agentControl.name, topics.incidents.name],
       `${prefix}recorder`,
     ).start();
     pg = new Client({ connectionString: env.DATABASE_URL });
@@ -106,7 +116,7 @@ describe('every detector scenario through ingest and the monitor', () => {
   afterAll(async () => {
     await recorder?.stop();
     await pg?.end();
-    await Promise.all([ingest?.stop(), monitor?.stop()]);
+    await Promise.all([ingest?.stop(), monitor?.stop(), fusion?.stop()]);
   });
 
   async function highWatermark(topic: string): Promise<number> {
@@ -180,6 +190,57 @@ describe('every detector scenario through ingest and the monitor', () => {
     const spike = alertsOf('exfil').find((a) => a.detector === 'bytes_out_spike');
     expect(spike?.tools).toEqual(['query']);
     expect(spike?.resources?.[0]).toMatch(/^file:\/\/\/home\/finance\/q\d+\.xlsx$/);
+  });
+
+  /** The latest version of each incident on the topic, merged ones left out. */
+  function incidents(): Incident[] {
+    const latest = new Map<string, Incident>();
+    for (const m of recorder.on(topics.incidents.name)) {
+      const i = m.value as Incident;
+      if (i.tenantId === tenant && (latest.get(i.incidentId)?.version ?? 0) < i.version) {
+        latest.set(i.incidentId, i);
+      }
+    }
+    return [...latest.values()].filter((i) => i.status !== 'merged');
+  }
+
+  it.each(scenarios)('%s: exactly the expected incident, shown by the API', async (name) => {
+    const expected = JSON.parse(
+      readFileSync(join(DIR, `${name}.expected.json`), 'utf8'),
+    ) as Expectation;
+    for (const [agentId, want] of Object.entries(expected.agents)) {
+      const alertIds = alertsOf(agentId).map((a) => a.alertId);
+      if (want.incident === null) {
+        expect(incidents().filter((i) => i.agents.includes(agentId))).toEqual([]);
+        continue;
+      }
+      const mine = await eventually(
+        () => {
+          const found = incidents().filter((i) => i.agents.includes(agentId));
+          const held = new Set(found.flatMap((i) => i.alertIds));
+          return alertIds.every((id) => held.has(id)) ? found : undefined;
+        },
+        { timeoutMs: 60_000, description: `fusion to fold every alert of ${agentId}` },
+      );
+      expect(mine.map((i) => ({ agents: i.agents, severity: i.severity }))).toEqual([
+        { agents: [agentId], severity: want.incident.severity },
+      ]);
+      const incident = mine[0]!;
+      expect(incident.techniques.length).toBeGreaterThan(0);
+      expect(incident.graph.nodes.map((n) => n.id)).toContain(`agent:${agentId}`);
+      const severity = `${want.incident.severity[0]!.toUpperCase()}${want.incident.severity.slice(1)}`;
+      expect(
+        incident.narrative.startsWith(`${severity} incident involving agent ${agentId} `),
+      ).toBe(true);
+      const res = await fetch(
+        `${fusion.baseUrl}/v1/tenants/${tenant}/incidents/${incident.incidentId}`,
+        { headers: { authorization: `Bearer ${adminToken}` } },
+      );
+      expect(res.status).toBe(200);
+      const detail = (await res.json()) as { incident: Incident };
+      expect(detail.incident.incidentId).toBe(incident.incidentId);
+      expect(detail.incident.version).toBeGreaterThanOrEqual(incident.version);
+    }
   });
 
   it('raises nothing for an agent no expectation names', () => {
