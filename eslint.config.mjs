@@ -121,6 +121,10 @@ export default tseslint.config(
               sourceTag: 'scope:behavioral-monitor',
               onlyDependOnLibsWithTags: ['scope:shared', 'scope:behavioral-monitor'],
             },
+            {
+              sourceTag: 'scope:fusion',
+              onlyDependOnLibsWithTags: ['scope:shared', 'scope:fusion'],
+            },
           ],
         },
       ],

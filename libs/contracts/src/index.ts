@@ -5,6 +5,7 @@ export * from './lib/threat-alert';
 export * from './lib/agent-control';
 export * from './lib/dead-letter';
 export * from './lib/incident';
+export * from './lib/playbook';
 export * from './lib/topics';
 export * from './lib/keys';
 export * from './lib/registry';

@@ -2,6 +2,7 @@ import { BehavioralEventContract, RawTelemetryEventContract } from './behavioral
 import { AgentControlContract } from './agent-control';
 import { DeadLetterContract } from './dead-letter';
 import { IncidentContract } from './incident';
+import { PlaybookContract } from './playbook';
 import { ThreatAlertContract } from './threat-alert';
 
 /** Every published contract, in the order the JSON Schema export writes them. */
@@ -12,4 +13,5 @@ export const ALL_CONTRACTS = [
   AgentControlContract,
   IncidentContract,
   DeadLetterContract,
+  PlaybookContract,
 ] as const;

@@ -1,0 +1,3 @@
+export * from './lib/expression';
+export * from './lib/load';
+export * from './lib/trigger';
