@@ -12,3 +12,4 @@ export * from './lib/redis/dedup.store';
 export * from './lib/redis/token-bucket.store';
 export * from './lib/monitor/monitor-state.repository';
 export * from './lib/fusion/incident.repository';
+export * from './lib/audit/audit.repository';

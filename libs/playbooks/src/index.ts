@@ -1,3 +1,4 @@
 export * from './lib/expression';
 export * from './lib/load';
 export * from './lib/trigger';
+export * from './lib/audit';

@@ -5,6 +5,7 @@ import { FilePositionEntity } from './file-position.entity';
 import { CreateApiKeysAndFilePositions1764100000000 } from './migrations/1764100000000-create-api-keys-and-file-positions';
 import { CreateMonitorState1764200000000 } from './migrations/1764200000000-create-monitor-state';
 import { CreateFusion1764300000000 } from './migrations/1764300000000-create-fusion';
+import { CreateAuditLog1764400000000 } from './migrations/1764400000000-create-audit-log';
 import { ThreatAlertEntity } from './threat-alert.entity';
 
 export const ENTITIES = [ThreatAlertEntity, ApiKeyEntity, FilePositionEntity];
@@ -13,6 +14,7 @@ export const MIGRATIONS = [
   CreateApiKeysAndFilePositions1764100000000,
   CreateMonitorState1764200000000,
   CreateFusion1764300000000,
+  CreateAuditLog1764400000000,
 ];
 
 export interface DatabaseOptions {

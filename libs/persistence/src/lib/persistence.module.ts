@@ -14,6 +14,7 @@ import { ApiKeyRepository } from './api-key.repository';
 import { FilePositionRepository } from './file-position.repository';
 import { MonitorStateRepository } from './monitor/monitor-state.repository';
 import { IncidentRepository } from './fusion/incident.repository';
+import { AuditRepository } from './audit/audit.repository';
 import { ThreatAlertRepository } from './threat-alert.repository';
 
 export interface PersistenceRootOptions {
@@ -64,6 +65,7 @@ export class PersistenceModule {
         FilePositionRepository,
         MonitorStateRepository,
         IncidentRepository,
+        AuditRepository,
       ],
       exports: [
         DataSource,
@@ -72,6 +74,7 @@ export class PersistenceModule {
         FilePositionRepository,
         MonitorStateRepository,
         IncidentRepository,
+        AuditRepository,
       ],
     };
   }
