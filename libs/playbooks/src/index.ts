@@ -4,3 +4,4 @@ export * from './lib/trigger';
 export * from './lib/audit';
 export * from './lib/formats';
 export * from './lib/outbound';
+export * from './lib/run';

@@ -3,6 +3,7 @@ import { AgentControlContract } from './agent-control';
 import { DeadLetterContract } from './dead-letter';
 import { IncidentContract } from './incident';
 import { PlaybookContract } from './playbook';
+import { ResponseActionContract } from './response-action';
 import { ThreatAlertContract } from './threat-alert';
 
 /** Every published contract, in the order the JSON Schema export writes them. */
@@ -12,6 +13,7 @@ export const ALL_CONTRACTS = [
   ThreatAlertContract,
   AgentControlContract,
   IncidentContract,
+  ResponseActionContract,
   DeadLetterContract,
   PlaybookContract,
 ] as const;
