@@ -125,6 +125,10 @@ export default tseslint.config(
               sourceTag: 'scope:fusion',
               onlyDependOnLibsWithTags: ['scope:shared', 'scope:fusion'],
             },
+            {
+              sourceTag: 'scope:response-engine',
+              onlyDependOnLibsWithTags: ['scope:shared', 'scope:response-engine'],
+            },
           ],
         },
       ],

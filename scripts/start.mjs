@@ -26,6 +26,12 @@ const SERVICES = [
     color: '36',
     port: Number(process.env.FUSION_PORT ?? 3003),
   },
+  {
+    name: 'response-engine',
+    short: 'respond',
+    color: '32',
+    port: Number(process.env.RESPONSE_PORT ?? 3004),
+  },
 ];
 const MAX_RESTARTS = 5;
 const RESTART_WINDOW_MS = 60_000;

@@ -310,6 +310,8 @@ main() {
     -h|--help|help|"") usage; [[ -n "$command" ]] ;;
     up)
       mkdir -p "$LOGS" "$RUN"
+      # The response-engine tests make a throwaway CA for syslog over TLS.
+      command -v openssl >/dev/null || apt_install openssl
       kafka_up
       pg_up
       redis_up

@@ -13,3 +13,4 @@ export * from './lib/redis/token-bucket.store';
 export * from './lib/monitor/monitor-state.repository';
 export * from './lib/fusion/incident.repository';
 export * from './lib/audit/audit.repository';
+export * from './lib/response/run.repository';

@@ -6,6 +6,7 @@ import { CreateApiKeysAndFilePositions1764100000000 } from './migrations/1764100
 import { CreateMonitorState1764200000000 } from './migrations/1764200000000-create-monitor-state';
 import { CreateFusion1764300000000 } from './migrations/1764300000000-create-fusion';
 import { CreateAuditLog1764400000000 } from './migrations/1764400000000-create-audit-log';
+import { CreateResponseRuns1764500000000 } from './migrations/1764500000000-create-response-runs';
 import { ThreatAlertEntity } from './threat-alert.entity';
 
 export const ENTITIES = [ThreatAlertEntity, ApiKeyEntity, FilePositionEntity];
@@ -15,6 +16,7 @@ export const MIGRATIONS = [
   CreateMonitorState1764200000000,
   CreateFusion1764300000000,
   CreateAuditLog1764400000000,
+  CreateResponseRuns1764500000000,
 ];
 
 export interface DatabaseOptions {

@@ -15,6 +15,7 @@ import { FilePositionRepository } from './file-position.repository';
 import { MonitorStateRepository } from './monitor/monitor-state.repository';
 import { IncidentRepository } from './fusion/incident.repository';
 import { AuditRepository } from './audit/audit.repository';
+import { RunRepository } from './response/run.repository';
 import { ThreatAlertRepository } from './threat-alert.repository';
 
 export interface PersistenceRootOptions {
@@ -66,6 +67,7 @@ export class PersistenceModule {
         MonitorStateRepository,
         IncidentRepository,
         AuditRepository,
+        RunRepository,
       ],
       exports: [
         DataSource,
@@ -75,6 +77,7 @@ export class PersistenceModule {
         MonitorStateRepository,
         IncidentRepository,
         AuditRepository,
+        RunRepository,
       ],
     };
   }

@@ -51,6 +51,9 @@ const T = 1_000_000;
 describe('playbook runs', () => {
   it('derive the run id from tenant, incident, playbook and version', () => {
     expect(runIdFor('acme', incident.incidentId, playbook)).toMatch(/^[a-f0-9]{32}$/);
+    expect(runIdFor('acme', incident.incidentId, playbook, true)).not.toBe(
+      runIdFor('acme', incident.incidentId, playbook),
+    );
     expect(runIdFor('acme', incident.incidentId, { ...playbook, version: 2 })).not.toBe(
       runIdFor('acme', incident.incidentId, playbook),
     );
@@ -91,6 +94,7 @@ describe('playbook runs', () => {
       kind: 'request_approval',
       stepId: 'quarantine',
       deadlineMs: T + 1_800_000,
+      parameters: { agents: ['bot'], after: 30 },
     });
     const waiting: StepState = {
       stepId: 'quarantine',

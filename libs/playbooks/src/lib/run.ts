@@ -44,7 +44,13 @@ export interface RunState {
 export type RunDecision =
   | { readonly kind: 'done'; readonly status: 'succeeded' | 'failed' }
   | { readonly kind: 'skip'; readonly stepId: string; readonly why: string }
-  | { readonly kind: 'request_approval'; readonly stepId: string; readonly deadlineMs: number }
+  | {
+      readonly kind: 'request_approval';
+      readonly stepId: string;
+      readonly deadlineMs: number;
+      /** What the step would run with: shown to the approver. */
+      readonly parameters: unknown;
+    }
   | { readonly kind: 'wait_approval'; readonly stepId: string; readonly deadlineMs: number }
   | {
       readonly kind: 'expire_approval';
@@ -66,8 +72,19 @@ export type RunDecision =
 
 export const DEFAULT_STEP_TIMEOUT_MS = 30_000;
 
-export function runIdFor(tenantId: string, incidentId: string, playbook: Playbook): string {
-  return deterministicId('run', tenantId, incidentId, playbook.id, playbook.version);
+/**
+ * One run per tenant, incident and playbook version; a dry run is a different
+ * run, so turning dry-run mode off later still runs the playbook for real.
+ */
+export function runIdFor(
+  tenantId: string,
+  incidentId: string,
+  playbook: Playbook,
+  dryRun = false,
+): string {
+  return dryRun
+    ? deterministicId('run', tenantId, incidentId, playbook.id, playbook.version, 'dry-run')
+    : deterministicId('run', tenantId, incidentId, playbook.id, playbook.version);
 }
 
 /** What `${...}` references and conditions see. */
@@ -148,6 +165,15 @@ function decideStep(
       return { kind: 'skip', stepId: step.id, why: `condition is false: ${step.when}` };
     }
   }
+  let parameters: unknown;
+  try {
+    parameters = substitute(step.with ?? {}, context);
+  } catch (error) {
+    if (error instanceof ExpressionError) {
+      return { kind: 'fail_step', stepId: step.id, error: error.message };
+    }
+    throw error;
+  }
   if (
     step.approval?.required === true &&
     state.status !== 'approved' &&
@@ -155,7 +181,12 @@ function decideStep(
   ) {
     const timeout = durationMs(step.approval.timeout);
     if (state.status === 'pending') {
-      return { kind: 'request_approval', stepId: step.id, deadlineMs: nowMs + timeout };
+      return {
+        kind: 'request_approval',
+        stepId: step.id,
+        deadlineMs: nowMs + timeout,
+        parameters,
+      };
     }
     const deadline = (state.approvalRequestedAtMs ?? nowMs) + timeout;
     if (nowMs >= deadline) {
@@ -165,15 +196,6 @@ function decideStep(
   }
   if (state.retryAtMs !== undefined && nowMs < state.retryAtMs) {
     return { kind: 'wait_retry', stepId: step.id, untilMs: state.retryAtMs };
-  }
-  let parameters: unknown;
-  try {
-    parameters = substitute(step.with ?? {}, context);
-  } catch (error) {
-    if (error instanceof ExpressionError) {
-      return { kind: 'fail_step', stepId: step.id, error: error.message };
-    }
-    throw error;
   }
   return {
     kind: 'execute',

@@ -1,0 +1,212 @@
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  NotFoundException,
+  Param,
+  Post,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiProperty,
+  ApiQuery,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { Type } from '@sinclair/typebox';
+import { Contract } from '@ward/contracts';
+import { intQuery, tenantParam, validBody } from '@ward/observability';
+import { AuditRepository, RunRepository } from '@ward/persistence';
+import { RESPONSE_CONFIG, type ResponseConfig } from '../config/response.config';
+import { PlaybookRegistry } from '../playbooks/playbook.registry';
+import { RunService } from '../runs/run.service';
+import { ResponseAdminGuard } from './admin.guard';
+
+const DecisionContract = new Contract(
+  'ApprovalDecision',
+  1,
+  Type.Object(
+    {
+      decision: Type.Union([Type.Literal('approve'), Type.Literal('reject')]),
+      actor: Type.String({ minLength: 1, maxLength: 256 }),
+      reason: Type.String({ minLength: 1, maxLength: 1000 }),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+const ParkedDecisionContract = new Contract(
+  'ParkedDecision',
+  1,
+  Type.Object(
+    {
+      decision: Type.Union([Type.Literal('retry'), Type.Literal('discard')]),
+      actor: Type.String({ minLength: 1, maxLength: 256 }),
+      reason: Type.String({ minLength: 1, maxLength: 1000 }),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+class ParkedDecisionDto {
+  @ApiProperty({ enum: ['retry', 'discard'] }) decision!: string;
+  @ApiProperty({ example: 'alice@example.com' }) actor!: string;
+  @ApiProperty({ example: 'the SIEM is back' }) reason!: string;
+}
+
+class DecisionDto {
+  @ApiProperty({ enum: ['approve', 'reject'] }) decision!: string;
+  @ApiProperty({ example: 'alice@example.com' }) actor!: string;
+  @ApiProperty({ example: 'confirmed with the agent owner' }) reason!: string;
+}
+
+const HEX32 = /^[a-f0-9]{32}$/;
+
+@ApiTags('response')
+@ApiBearerAuth()
+@UseGuards(ResponseAdminGuard)
+@Controller()
+export class ResponseController {
+  constructor(
+    private readonly runs: RunService,
+    private readonly repo: RunRepository,
+    private readonly audit: AuditRepository,
+    private readonly playbooks: PlaybookRegistry,
+    @Inject(RESPONSE_CONFIG) private readonly config: ResponseConfig,
+  ) {}
+
+  @Get('tenants/:tenantId/approvals')
+  @ApiQuery({ name: 'limit', required: false, description: '1..500, default 100' })
+  @ApiResponse({ status: 200, description: 'Steps waiting for a person, oldest first.' })
+  async approvals(@Param('tenantId') rawTenant: string, @Query('limit') limit?: string) {
+    const tenantId = tenantParam(rawTenant);
+    const rows = await this.repo.pendingApprovals(
+      tenantId,
+      intQuery('limit', limit, 1, 500) ?? 100,
+    );
+    return rows.map((r) => ({
+      ...r,
+      requestedAt: r.requestedAt.toISOString(),
+      deadline: r.deadline.toISOString(),
+    }));
+  }
+
+  @Get('approvals')
+  @ApiQuery({ name: 'limit', required: false, description: '1..500, default 100' })
+  @ApiResponse({ status: 200, description: 'Steps waiting for a person in every tenant (admin).' })
+  async allApprovals(@Query('limit') limit?: string) {
+    const rows = await this.repo.pendingApprovals(
+      undefined,
+      intQuery('limit', limit, 1, 500) ?? 100,
+    );
+    return rows.map((r) => ({
+      ...r,
+      requestedAt: r.requestedAt.toISOString(),
+      deadline: r.deadline.toISOString(),
+    }));
+  }
+
+  @Post('tenants/:tenantId/approvals/:runId/:stepId')
+  @HttpCode(202)
+  @ApiBody({ type: DecisionDto })
+  @ApiResponse({ status: 202, description: 'Recorded; the run continues.' })
+  @ApiResponse({ status: 404, description: 'No such waiting step in this tenant.' })
+  @ApiResponse({ status: 409, description: 'The step is not waiting for approval (any more).' })
+  async decide(
+    @Param('tenantId') rawTenant: string,
+    @Param('runId') runId: string,
+    @Param('stepId') stepId: string,
+    @Body() body: unknown,
+  ) {
+    const tenantId = tenantParam(rawTenant);
+    if (!HEX32.test(runId)) {
+      throw new NotFoundException('no such approval');
+    }
+    const input = validBody(DecisionContract, body);
+    await this.runs.decide(
+      runId,
+      stepId,
+      input.decision === 'approve',
+      input.actor,
+      input.reason,
+      tenantId,
+    );
+    return { runId, stepId, decision: input.decision };
+  }
+
+  @Get('tenants/:tenantId/runs/:runId')
+  @ApiResponse({ status: 200, description: 'The run, its playbook and every step state.' })
+  async run(@Param('tenantId') rawTenant: string, @Param('runId') runId: string) {
+    const tenantId = tenantParam(rawTenant);
+    const run = HEX32.test(runId) ? await this.repo.run(runId) : undefined;
+    if (run === undefined || run.tenantId !== tenantId) {
+      throw new NotFoundException('no such run');
+    }
+    return { ...run, steps: await this.repo.steps(runId) };
+  }
+
+  @Get('playbooks')
+  @ApiResponse({
+    status: 200,
+    description: 'Every playbook file, its id, and why it was refused if it was.',
+  })
+  playbookFiles() {
+    return this.playbooks.status();
+  }
+
+  @Get('destinations')
+  @ApiResponse({
+    status: 200,
+    description:
+      'Every named destination: kind, consecutive failures, whether it is disabled, deliveries parked.',
+  })
+  async destinations() {
+    const health = await this.repo.destinations([...this.config.destinations.keys()]);
+    return health.map((h) => ({
+      ...h,
+      kind: this.config.destinations.get(h.name)!.kind,
+      disabled: h.disabledAt !== undefined,
+      ...(h.disabledAt !== undefined && { disabledAt: h.disabledAt.toISOString() }),
+    }));
+  }
+
+  @Get('destinations/:name/parked')
+  @ApiQuery({ name: 'limit', required: false, description: '1..500, default 100' })
+  @ApiResponse({ status: 200, description: 'Deliveries parked while the destination is disabled.' })
+  @ApiResponse({ status: 404, description: 'No destination by that name.' })
+  async parked(@Param('name') name: string, @Query('limit') limit?: string) {
+    if (!this.config.destinations.has(name)) {
+      throw new NotFoundException(`no destination ${name}`);
+    }
+    const rows = await this.repo.parked(name, intQuery('limit', limit, 1, 500) ?? 100);
+    return rows.map((r) => ({ ...r, parkedAt: r.parkedAt.toISOString() }));
+  }
+
+  @Post('destinations/:name/parked')
+  @HttpCode(200)
+  @ApiBody({ type: ParkedDecisionDto })
+  @ApiResponse({
+    status: 200,
+    description:
+      'retry: the destination is enabled and each parked step goes back to its run; discard: they are dropped.',
+  })
+  @ApiResponse({ status: 404, description: 'No destination by that name.' })
+  async resolveParked(@Param('name') name: string, @Body() body: unknown) {
+    const input = validBody(ParkedDecisionContract, body);
+    return this.runs.resolveParked(name, input.decision === 'retry', input.actor, input.reason);
+  }
+
+  @Get('audit/verify')
+  @ApiResponse({
+    status: 200,
+    description: '{ ok, entries, lastHash } or { ok: false, seq, reason }: the first broken entry.',
+  })
+  verify() {
+    return this.audit.verify();
+  }
+}
