@@ -6,6 +6,7 @@ import { ConfigModule } from './config/config.module';
 import { MONITOR_CONFIG, type MonitorConfig } from './config/monitor.config';
 import { EventsConsumer } from './profiles/events.consumer';
 import { ProfilesModule } from './profiles/profiles.module';
+import { ControlConsumer } from './tiers/control.consumer';
 import { AgentsController } from './api/agents.controller';
 import { MonitorAdminGuard } from './api/admin.guard';
 
@@ -34,7 +35,7 @@ export class AppModule {
         MessagingModule.forConsumer({
           inject: [MONITOR_CONFIG],
           useFactory: (c: MonitorConfig) => ({ groupId: c.consumerGroup }),
-          handlers: [EventsConsumer],
+          handlers: [EventsConsumer, ControlConsumer],
           imports: [ProfilesModule],
         }),
         ProfilesModule,

@@ -1,5 +1,11 @@
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { agentKey, type BehavioralEvent, type ThreatAlert, topicRegistry } from '@ward/contracts';
+import {
+  type AgentControl,
+  agentKey,
+  type BehavioralEvent,
+  type ThreatAlert,
+  topicRegistry,
+} from '@ward/contracts';
 import { createKafka } from '@ward/messaging';
 import { eventually, infraEnv, TopicRecorder, uniqueTag } from '@ward/testing';
 import { type Producer } from 'kafkajs';
@@ -71,7 +77,7 @@ describe('behavioral-monitor against the real broker, PostgreSQL and Redis', () 
     await producer.connect();
     recorder = await new TopicRecorder(
       kafka,
-      [topics.threatAlerts.name],
+      [topics.threatAlerts.name, topics.agentControl.name],
       `${prefix}recorder`,
     ).start();
     pg = new Client({ connectionString: env.DATABASE_URL });
@@ -229,6 +235,70 @@ describe('behavioral-monitor against the real broker, PostgreSQL and Redis', () 
       );
       return rows[0] && (JSON.parse(rows[0].state) as { rs: number }).rs > 0 ? true : undefined;
     });
+  });
+
+  it('keeps a quarantine set by a response playbook as a configured tier, once', async () => {
+    const control: AgentControl = {
+      schemaVersion: 1,
+      tenantId: tenant,
+      agentId: 'contained',
+      tier: 4,
+      behaviorTier: 4,
+      configuredTier: 4,
+      quarantined: true,
+      source: 'response-engine',
+      actor: 'playbook run 0123',
+      reason: 'Runaway agent (incident 42)',
+      changedAt: new Date(START).toISOString(),
+    };
+    const rateOnly: AgentControl = {
+      ...control,
+      agentId: 'throttled',
+      tier: 2,
+      behaviorTier: 2,
+      configuredTier: 2,
+      quarantined: false,
+      rateLimitPerMinute: 30,
+    };
+    // The record twice (a replay) and a rate limit alone.
+    for (const value of [control, control, rateOnly]) {
+      await producer.send({
+        topic: topics.agentControl.name,
+        messages: [{ key: agentKey(tenant, value.agentId), value: JSON.stringify(value) }],
+      });
+    }
+    // The monitor answers with the agent's whole control state, configured tier 4.
+    const kept = await recorder.waitFor(
+      topics.agentControl.name,
+      (m) => {
+        const v = m.value as AgentControl;
+        return v.agentId === 'contained' && v.previousTier !== undefined;
+      },
+      60_000,
+    );
+    expect(kept.value).toMatchObject({
+      tier: 4,
+      configuredTier: 4,
+      behaviorTier: 1,
+      quarantined: true,
+      previousTier: 1,
+      source: 'response-engine',
+      actor: 'playbook run 0123',
+    });
+    const agent = (await (
+      await fetch(`${base}/v1/tenants/${tenant}/agents/contained`, { headers: auth })
+    ).json()) as { tier: number; tierHistory: { source: string; toTier: number }[] };
+    expect(agent.tier).toBe(4);
+    expect(agent.tierHistory).toEqual([
+      expect.objectContaining({ source: 'response-engine', toTier: 4 }),
+    ]);
+    // The rate limit alone is left to its own record: no configured tier.
+    const { rows } = await pg.query<{ agent_id: string; n: number }>(
+      `SELECT agent_id, count(*)::int AS n FROM agent_operator_actions
+        WHERE tenant_id = $1 AND agent_id IN ('contained', 'throttled') GROUP BY agent_id`,
+      [tenant],
+    );
+    expect(rows).toEqual([{ agent_id: 'contained', n: 1 }]);
   });
 
   it('validates and persists per-tenant detector settings, naming a bad one', async () => {

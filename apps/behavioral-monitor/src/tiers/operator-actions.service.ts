@@ -61,7 +61,10 @@ export class OperatorActionsService implements OnApplicationBootstrap, OnModuleD
     tier: number | null;
     reason: string;
     actor: string;
+    /** Who asked: an operator over the API (default) or a response playbook. */
+    source?: 'operator' | 'response-engine';
   }): Promise<AgentControl> {
+    const source = input.source ?? 'operator';
     const key = agentKey(input.tenantId, input.agentId);
     const summary = await this.repo.getAgent(
       this.config.consumerGroup,
@@ -85,9 +88,9 @@ export class OperatorActionsService implements OnApplicationBootstrap, OnModuleD
         agentId: input.agentId,
         fromTier: previous,
         toTier: next,
-        source: 'operator',
+        source,
         reason: input.reason,
-        changeIdOf: (seq) => deterministicId(input.tenantId, input.agentId, 'operator', seq),
+        changeIdOf: (seq) => deterministicId(input.tenantId, input.agentId, source, seq),
       },
     );
     this.configured.set(key, input.tier);
@@ -97,13 +100,46 @@ export class OperatorActionsService implements OnApplicationBootstrap, OnModuleD
       behaviorTier,
       configuredTier: input.tier ?? undefined,
       previousTier: previous,
-      source: 'operator',
+      source,
       actor: input.actor,
       reason: input.reason,
       atMs: action.createdAt.getTime(),
     });
     await this.producer.send(this.admin.topics.agentControl.name, [{ key, value: control }]);
     return control;
+  }
+
+  /**
+   * A tier set by a response playbook (set_tier, quarantine) is kept as a
+   * configured tier, so it survives the monitor's own later records. It only
+   * ever raises the configured tier, and a replay changes nothing. A rate
+   * limit alone (tier 2 with rateLimitPerMinute) is left to its own record:
+   * configured tiers do not carry rate limits yet.
+   */
+  async applyPlaybookControl(control: AgentControl): Promise<boolean> {
+    if (control.rateLimitPerMinute !== undefined && control.tier < 4) {
+      return false;
+    }
+    // The database, not this replica's copy: one agent's records arrive on one
+    // partition, so the check and the change are never raced by another replica.
+    const summary = await this.repo.getAgent(
+      this.config.consumerGroup,
+      control.tenantId,
+      control.agentId,
+    );
+    const current = summary?.configuredTier ?? 1;
+    if (control.tier <= current) {
+      return false;
+    }
+    await this.setTier({
+      tenantId: control.tenantId,
+      agentId: control.agentId,
+      tier: control.tier,
+      reason: control.reason,
+      actor: control.actor ?? 'response-engine',
+      source: 'response-engine',
+    });
+    return true;
   }
 
   async resetBaseline(input: {
