@@ -277,7 +277,11 @@ export const DETECTOR_SCENARIO_DIR = resolve(__dirname, '../../deploy/demo/detec
 interface Expectation {
   readonly agents: Record<
     string,
-    { alerts: string[]; tiers: number[]; incident: { severity: string } | null }
+    {
+      alerts: string[];
+      tiers: number[];
+      incident: { severity: string; playbooks: string[] } | null;
+    }
   >;
 }
 
@@ -294,7 +298,7 @@ export function detectorScenarioFiles(): Map<string, string> {
       .map(([agent, e]) =>
         e.alerts.length === 0
           ? `\`${agent}\`: nothing`
-          : `\`${agent}\`: ${e.alerts.map((a) => `\`${a}\``).join(', ')}; tiers ${e.tiers.join(' → ')}; one ${e.incident?.severity ?? 'no'} incident`,
+          : `\`${agent}\`: ${e.alerts.map((a) => `\`${a}\``).join(', ')}; tiers ${e.tiers.join(' → ')}; one ${e.incident?.severity ?? 'no'} incident${e.incident?.playbooks.length ? ` (playbooks ${e.incident.playbooks.map((p) => `\`${p}\``).join(', ')})` : ''}`,
       )
       .join('<br>');
     rows.push(`| [${s.name}](${s.name}.jsonl) | ${s.summary} | ${outcome} |`);
@@ -308,10 +312,11 @@ export function detectorScenarioFiles(): Map<string, string> {
       'would post (`<name>.jsonl`, no `tenantId`: the tenant comes from the API key),',
       'and what it must produce, written by hand (`<name>.expected.json`: per agent,',
       'the alerts as `detector:severity`, the tiers published on',
-      '`ward.agent-control.v1` in order, and the severity of the one incident fusion',
-      'makes of them). The end-to-end test `apps/mesh-e2e/src/detectors.int-spec.ts`',
-      'posts every file to a real sentinel-ingest and checks that a real',
-      'behavioral-monitor and fusion produce exactly that.',
+      '`ward.agent-control.v1` in order, the severity of the one incident fusion',
+      'makes of them, and the shipped playbooks (`deploy/playbooks`) it triggers).',
+      'The end-to-end test `apps/mesh-e2e/src/detectors.int-spec.ts` posts every',
+      'file to a real sentinel-ingest and checks that a real behavioral-monitor,',
+      'fusion and response-engine produce exactly that.',
       '',
       'With `npm start` running, play one by hand:',
       '',

@@ -32,7 +32,11 @@ const group = `${prefix}monitor`;
 interface Expectation {
   readonly agents: Record<
     string,
-    { alerts: string[]; tiers: number[]; incident: { severity: string } | null }
+    {
+      alerts: string[];
+      tiers: number[];
+      incident: { severity: string; playbooks: string[] } | null;
+    }
   >;
 }
 
@@ -46,6 +50,7 @@ describe('every detector scenario through ingest and the monitor', () => {
   let ingest: ServiceProcess;
   let monitor: ServiceProcess;
   let fusion: ServiceProcess;
+  let respond: ServiceProcess;
   let kafka: Kafka;
   let recorder: TopicRecorder;
   let pg: Client;
@@ -57,7 +62,7 @@ describe('every detector scenario through ingest and the monitor', () => {
       LOG_LEVEL: 'warn',
       REDIS_KEY_PREFIX: `${tag}:`,
     };
-    [ingest, monitor, fusion] = await Promise.all([
+    [ingest, monitor, fusion, respond] = await Promise.all([
       startService(
         'sentinel-ingest',
         { ...common, INGEST_ADMIN_TOKEN: adminToken },
@@ -71,6 +76,17 @@ describe('every detector scenario through ingest and the monitor', () => {
       startService(
         'fusion',
         { ...common, FUSION_CONSUMER_GROUP: `${prefix}fusion`, FUSION_ADMIN_TOKEN: adminToken },
+        { port: await freePort() },
+      ),
+      // The shipped playbooks of deploy/playbooks, no destinations configured:
+      // notifications fail (and continue), the risky steps wait for a person.
+      startService(
+        'response-engine',
+        {
+          ...common,
+          RESPONSE_CONSUMER_GROUP: `${prefix}respond`,
+          RESPONSE_ADMIN_TOKEN: adminToken,
+        },
         { port: await freePort() },
       ),
     ]);
@@ -116,7 +132,7 @@ describe('every detector scenario through ingest and the monitor', () => {
   afterAll(async () => {
     await recorder?.stop();
     await pg?.end();
-    await Promise.all([ingest?.stop(), monitor?.stop(), fusion?.stop()]);
+    await Promise.all([ingest?.stop(), monitor?.stop(), fusion?.stop(), respond?.stop()]);
   });
 
   async function highWatermark(topic: string): Promise<number> {
@@ -149,7 +165,8 @@ describe('every detector scenario through ingest and the monitor', () => {
     );
     for (const topic of [topics.threatAlerts.name, topics.agentControl.name]) {
       const total = await highWatermark(topic);
-      await eventually(() => (recorder.on(topic).length === total ? true : undefined), {
+      // At least: playbooks may add agent-control records meanwhile.
+      await eventually(() => (recorder.on(topic).length >= total ? true : undefined), {
         description: `the recorder to read all ${total} records of ${topic}`,
       });
     }
@@ -165,8 +182,9 @@ describe('every detector scenario through ingest and the monitor', () => {
     recorder
       .on(topics.agentControl.name)
       .map((m) => m.value as AgentControl)
-      .filter((c) => c.tenantId === tenant && c.agentId === agentId)
-      .map((c) => c.tier);
+      // The monitor's own changes; a playbook's tier is a configured tier on top.
+      .filter((c) => c.tenantId === tenant && c.agentId === agentId && c.source === 'monitor')
+      .map((c) => c.behaviorTier);
 
   it.each(scenarios)('%s: exactly the expected alerts and tier changes', (name) => {
     const expected = JSON.parse(
@@ -240,6 +258,22 @@ describe('every detector scenario through ingest and the monitor', () => {
       const detail = (await res.json()) as { incident: Incident };
       expect(detail.incident.incidentId).toBe(incident.incidentId);
       expect(detail.incident.version).toBeGreaterThanOrEqual(incident.version);
+      // The shipped playbooks it triggers run: the safe steps done, the risky ones waiting.
+      const runs = await eventually(
+        async () => {
+          const r = await fetch(
+            `${respond.baseUrl}/v1/tenants/${tenant}/incidents/${incident.incidentId}/runs`,
+            { headers: { authorization: `Bearer ${adminToken}` } },
+          );
+          const body = (await r.json()) as { playbookId: string; status: string }[];
+          return body.length === want.incident!.playbooks.length &&
+            body.every((run) => run.status === 'waiting' || run.status === 'succeeded')
+            ? body
+            : undefined;
+        },
+        { timeoutMs: 60_000, description: `the playbooks of ${agentId}'s incident` },
+      );
+      expect(runs.map((r) => r.playbookId).sort()).toEqual(want.incident.playbooks);
     }
   });
 

@@ -150,6 +150,19 @@ export class ResponseController {
     return { ...run, steps: await this.repo.steps(runId) };
   }
 
+  @Get('tenants/:tenantId/incidents/:incidentId/runs')
+  @ApiResponse({
+    status: 200,
+    description: 'The runs an incident started (one per matching playbook version), oldest first.',
+  })
+  async incidentRuns(
+    @Param('tenantId') rawTenant: string,
+    @Param('incidentId') incidentId: string,
+  ) {
+    const tenantId = tenantParam(rawTenant);
+    return HEX32.test(incidentId) ? this.repo.runsOfIncident(tenantId, incidentId) : [];
+  }
+
   @Get('playbooks')
   @ApiResponse({
     status: 200,

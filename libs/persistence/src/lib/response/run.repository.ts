@@ -174,6 +174,41 @@ export class RunRepository {
         };
   }
 
+  /** The runs an incident started, oldest first (without their playbook and incident copies). */
+  async runsOfIncident(
+    tenantId: string,
+    incidentId: string,
+  ): Promise<Omit<RunRow, 'playbook' | 'incident'>[]> {
+    const rows = await this.dataSource.query<
+      {
+        run_id: string;
+        playbook_id: string;
+        playbook_version: number;
+        status: RunRow['status'];
+        dry_run: boolean;
+        next_check_at: Date | null;
+        created_at: Date;
+        updated_at: Date;
+      }[]
+    >(
+      `SELECT run_id, playbook_id, playbook_version, status, dry_run, next_check_at, created_at, updated_at
+         FROM response_runs WHERE tenant_id = $1 AND incident_id = $2 ORDER BY created_at, run_id`,
+      [tenantId, incidentId],
+    );
+    return rows.map((r) => ({
+      runId: r.run_id,
+      tenantId,
+      incidentId,
+      playbookId: r.playbook_id,
+      playbookVersion: r.playbook_version,
+      status: r.status,
+      dryRun: r.dry_run,
+      ...(r.next_check_at !== null && { nextCheckAt: r.next_check_at }),
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+    }));
+  }
+
   async steps(runId: string, tx?: EntityManager): Promise<StepRow[]> {
     const rows = await (tx ?? this.dataSource).query<DbStep[]>(
       `SELECT * FROM response_steps WHERE run_id = $1 ORDER BY position`,
