@@ -5,7 +5,9 @@ import { RunRepository } from '@ward/persistence';
 import {
   BUILTIN_ACTIONS,
   checkDestination,
+  formatCef,
   formatHec,
+  formatLeef,
   formatSyslog,
   octetFrame,
   signWebhook,
@@ -45,6 +47,61 @@ export class ActionError extends Error {
   ) {
     super(message);
   }
+}
+
+/** The MSG of a SIEM syslog record: plain text, or a CEF or LEEF 2.0 event with its escaping. */
+function siemMessage(format: 'text' | 'cef' | 'leef', summary: string, c: ActionContext): string {
+  if (format === 'text') {
+    return summary;
+  }
+  const i = c.incident;
+  const signature = i.detectors[0] ?? 'incident';
+  const fields = {
+    incident: i.incidentId,
+    run: c.runId,
+    step: c.stepId,
+    tenant: c.tenantId,
+    agents: i.agents.join(','),
+    src: i.iocs.ips?.[0],
+  };
+  if (format === 'cef') {
+    return formatCef({
+      vendor: 'Ward',
+      product: 'Ward',
+      version: '1',
+      signatureId: signature,
+      name: summary,
+      severity: { critical: 10, high: 8, medium: 5, low: 3 }[i.severity],
+      extension: {
+        externalId: fields.incident,
+        act: fields.step,
+        msg: summary,
+        src: fields.src,
+        cs1Label: 'run',
+        cs1: fields.run,
+        cs2Label: 'tenant',
+        cs2: fields.tenant,
+        cs3Label: 'agents',
+        cs3: fields.agents,
+      },
+    });
+  }
+  return formatLeef({
+    vendor: 'Ward',
+    product: 'Ward',
+    version: '1',
+    eventId: signature,
+    attributes: {
+      sev: { critical: 10, high: 8, medium: 5, low: 3 }[i.severity],
+      incident: fields.incident,
+      run: fields.run,
+      step: fields.step,
+      tenant: fields.tenant,
+      agents: fields.agents,
+      src: fields.src,
+      msg: summary,
+    },
+  });
 }
 
 /** A parameter as text: strings as they are, anything else as JSON. */
@@ -315,8 +372,13 @@ export class ActionRegistry {
   }
 
   private async syslog(p: Record<string, unknown>, c: ActionContext): Promise<unknown> {
+    const format = p.format ?? 'text';
+    if (format !== 'text' && format !== 'cef' && format !== 'leef') {
+      throw new ActionError('format must be text, cef or leef', false);
+    }
     const { destination, addresses } = await this.destination(p, ['syslog']);
     const severity = { critical: 2, high: 3, medium: 4, low: 5 }[c.incident.severity];
+    const summary = text(p.message, c.incident.title);
     const message = formatSyslog({
       facility: 13,
       severity,
@@ -333,7 +395,7 @@ export class ActionRegistry {
         },
       },
       // One line: a receiver that splits on line breaks must not see forged records.
-      message: text(p.message, c.incident.title).replace(/\p{Cc}/gu, ' '),
+      message: siemMessage(format, summary, c).replace(/\p{Cc}/gu, ' '),
     });
     const { transport } = destination as Required<Destination>;
     // Connects to the address that was checked, not to a second resolution of the name.

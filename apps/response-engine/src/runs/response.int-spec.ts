@@ -185,10 +185,10 @@ steps:
     with: { destination: syslog-tcp, message: '\${incident.title}' }
   - id: syslog-udp
     action: siem_syslog
-    with: { destination: syslog-udp, message: '\${incident.title}' }
+    with: { destination: syslog-udp, message: '\${incident.title}', format: cef }
   - id: syslog-tls
     action: siem_syslog
-    with: { destination: syslog-tls, message: '\${incident.title}' }
+    with: { destination: syslog-tls, message: '\${incident.title}', format: leef }
   - id: page
     action: webhook
     with:
@@ -484,6 +484,14 @@ describe('response-engine', () => {
       expect(message).not.toMatch(/[\r\n]/);
     }
     expect([tcpFrames.length, tlsFrames.length]).toEqual([1, 1]);
+    // Over UDP as CEF, over TLS as LEEF 2.0, each with its own escaping.
+    expect(udpMessages[0]).toContain(
+      `\uFEFFCEF:0|Ward|Ward|1|call_rate_spike|Burst from agent-burst: $\{steps.page.output} '; DROP TABLE response_runs; -- x|8|externalId=${burst.incidentId} act=syslog-udp`,
+    );
+    expect(udpMessages[0]).toContain(`cs1Label=run cs1=${burstRun} cs2Label=tenant`);
+    expect(tlsFrames[0]).toContain(
+      `\uFEFFLEEF:2.0|Ward|Ward|1|call_rate_spike|^|sev=8^incident=${burst.incidentId}^run=${burstRun}^step=syslog-tls^tenant=${tenant}^agents=agent-burst^src=203.0.113.9^msg=Burst from agent-burst:`,
+    );
     // The approval is listed, in this tenant and in the all-tenants view.
     const listed = await api<{ runId: string; stepId: string; parameters: unknown }[]>(
       `/tenants/${tenant}/approvals`,
