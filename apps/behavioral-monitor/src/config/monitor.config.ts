@@ -1,4 +1,11 @@
-import { ConfigError, env, type EnvValues, infrastructureEnv, readEnv } from '@ward/config';
+import {
+  ConfigError,
+  env,
+  type EnvValues,
+  infrastructureEnv,
+  redisKeyPrefixEnv,
+  readEnv,
+} from '@ward/config';
 import {
   DEFAULT_PROFILE_SETTINGS,
   METRICS,
@@ -114,11 +121,7 @@ export const monitorEnv = {
     description:
       'Bearer token for the agents and detector-settings API; the API answers 404 while it is unset.',
   }),
-  REDIS_KEY_PREFIX: env.string({
-    default: 'ward:',
-    pattern: /^[A-Za-z0-9:._-]*$/,
-    description: 'Prefix of every Redis key.',
-  }),
+  ...redisKeyPrefixEnv,
 };
 
 export type MonitorEnv = EnvValues<typeof monitorEnv>;

@@ -80,11 +80,7 @@ export class ResponseController {
     @Inject(RESPONSE_CONFIG) private readonly config: ResponseConfig,
   ) {}
 
-  @Get('tenants/:tenantId/approvals')
-  @ApiQuery({ name: 'limit', required: false, description: '1..500, default 100' })
-  @ApiResponse({ status: 200, description: 'Steps waiting for a person, oldest first.' })
-  async approvals(@Param('tenantId') rawTenant: string, @Query('limit') limit?: string) {
-    const tenantId = tenantParam(rawTenant);
+  private async pending(tenantId: string | undefined, limit: string | undefined) {
     const rows = await this.repo.pendingApprovals(
       tenantId,
       intQuery('limit', limit, 1, 500) ?? 100,
@@ -96,19 +92,19 @@ export class ResponseController {
     }));
   }
 
+  @Get('tenants/:tenantId/approvals')
+  @ApiQuery({ name: 'limit', required: false, description: '1..500, default 100' })
+  @ApiResponse({ status: 200, description: 'Steps waiting for a person, oldest first.' })
+  async approvals(@Param('tenantId') rawTenant: string, @Query('limit') limit?: string) {
+    const tenantId = tenantParam(rawTenant);
+    return this.pending(tenantId, limit);
+  }
+
   @Get('approvals')
   @ApiQuery({ name: 'limit', required: false, description: '1..500, default 100' })
   @ApiResponse({ status: 200, description: 'Steps waiting for a person in every tenant (admin).' })
   async allApprovals(@Query('limit') limit?: string) {
-    const rows = await this.repo.pendingApprovals(
-      undefined,
-      intQuery('limit', limit, 1, 500) ?? 100,
-    );
-    return rows.map((r) => ({
-      ...r,
-      requestedAt: r.requestedAt.toISOString(),
-      deadline: r.deadline.toISOString(),
-    }));
+    return this.pending(undefined, limit);
   }
 
   @Post('tenants/:tenantId/approvals/:runId/:stepId')

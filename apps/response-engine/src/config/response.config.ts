@@ -1,4 +1,11 @@
-import { ConfigError, env, type EnvValues, infrastructureEnv, readEnv } from '@ward/config';
+import {
+  ConfigError,
+  env,
+  type EnvValues,
+  infrastructureEnv,
+  redisKeyPrefixEnv,
+  readEnv,
+} from '@ward/config';
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 
@@ -61,11 +68,7 @@ export const responseEnv = {
     description:
       'Bearer token for the approvals, runs and audit API; the API answers 404 while it is unset.',
   }),
-  REDIS_KEY_PREFIX: env.string({
-    default: 'ward:',
-    pattern: /^[A-Za-z0-9:._-]*$/,
-    description: 'Prefix of every Redis key.',
-  }),
+  ...redisKeyPrefixEnv,
 };
 
 export type ResponseEnv = EnvValues<typeof responseEnv>;

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { env, type EnvValues, infrastructureEnv, readEnv } from '@ward/config';
+import { env, type EnvValues, infrastructureEnv, redisKeyPrefixEnv, readEnv } from '@ward/config';
 
 const TENANT = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
 
@@ -121,11 +121,7 @@ export const ingestEnv = {
     default: 'beginning',
     description: 'Where to start in a file never seen before.',
   }),
-  REDIS_KEY_PREFIX: env.string({
-    default: 'ward:',
-    pattern: /^[A-Za-z0-9:._-]*$/,
-    description: 'Prefix of every Redis key.',
-  }),
+  ...redisKeyPrefixEnv,
 };
 
 export type IngestEnv = EnvValues<typeof ingestEnv>;

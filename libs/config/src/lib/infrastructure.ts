@@ -35,3 +35,12 @@ export const infrastructureEnv = {
     description: 'Lowest log level printed.',
   }),
 };
+
+/** The key prefix of the services that keep state in Redis. */
+export const redisKeyPrefixEnv = {
+  REDIS_KEY_PREFIX: env.string({
+    default: 'ward:',
+    pattern: /^[A-Za-z0-9:._-]*$/,
+    description: 'Prefix of every Redis key.',
+  }),
+};
