@@ -86,8 +86,7 @@ export class RunService implements OnApplicationBootstrap, OnModuleDestroy {
       name: 'ward_response_approvals_pending',
       help: 'Steps waiting for a person to approve them.',
       collect: async () => {
-        const rows = await this.repo.pendingApprovals(undefined, 10_000);
-        this.pending.set(rows.length);
+        this.pending.set(await this.repo.countPendingApprovals());
       },
     });
     this.approvalLatency = metrics.histogram({

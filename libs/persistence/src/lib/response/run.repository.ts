@@ -276,6 +276,14 @@ export class RunRepository {
     return rows.map((r) => r.run_id);
   }
 
+  /** How many steps wait for a person, in every tenant. */
+  async countPendingApprovals(): Promise<number> {
+    const rows = await this.dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM response_steps WHERE status = 'pending_approval'`,
+    );
+    return rows[0]?.n ?? 0;
+  }
+
   async pendingApprovals(tenantId: string | undefined, limit: number): Promise<PendingApproval[]> {
     const rows = await this.dataSource.query<
       (DbStep & { tenant_id: string; incident_id: string; playbook_id: string })[]
