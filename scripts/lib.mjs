@@ -61,6 +61,24 @@ export function ensureInfrastructure() {
   }
 }
 
+/** Installs the pinned command-line tools the tests need (OPA), or checks WARD_OPA, and exports their paths. */
+export function ensureTools() {
+  const result = spawnSync('bash', [join(ROOT, 'deploy/local/tools.sh'), 'opa'], {
+    cwd: ROOT,
+    env: process.env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) {
+    console.error(`${paint('31', '[ward]')} deploy/local/tools.sh opa failed`);
+    process.exit(result.status || 1);
+  }
+  if (!process.env.WARD_OPA) {
+    process.env.WARD_OPA = result.stdout.trim();
+  }
+  log(`opa: ${process.env.WARD_OPA}`);
+}
+
 export function runTs(entry, args = [], options = {}) {
   return spawn(process.execPath, [join(ROOT, 'scripts/run-ts.mjs'), entry, ...args], {
     cwd: ROOT,

@@ -4,13 +4,22 @@
 // integration and end-to-end suites against the real broker, PostgreSQL and Redis.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureDependencies, ensureInfrastructure, log, paint, ROOT, run } from './lib.mjs';
+import {
+  ensureDependencies,
+  ensureInfrastructure,
+  ensureTools,
+  log,
+  paint,
+  ROOT,
+  run,
+} from './lib.mjs';
 
 const RESULTS = join(ROOT, 'tmp/test-results');
 const started = Date.now();
 
 ensureDependencies();
 ensureInfrastructure();
+ensureTools();
 rmSync(RESULTS, { recursive: true, force: true });
 mkdirSync(RESULTS, { recursive: true });
 

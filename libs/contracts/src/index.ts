@@ -7,6 +7,7 @@ export * from './lib/dead-letter';
 export * from './lib/incident';
 export * from './lib/playbook';
 export * from './lib/response-action';
+export * from './lib/policy';
 export * from './lib/topics';
 export * from './lib/keys';
 export * from './lib/registry';

@@ -8,3 +8,4 @@ export * from './lib/univariate';
 export * from './lib/profile';
 export * from './lib/surprise';
 export * from './lib/fusion';
+export * from './lib/policy';

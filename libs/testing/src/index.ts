@@ -4,3 +4,4 @@ export * from './lib/topic-recorder';
 export * from './lib/service-process';
 export * from './lib/factories';
 export * from './lib/metrics';
+export * from './lib/opa';

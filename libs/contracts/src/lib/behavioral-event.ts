@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Contract } from './contract';
+import { PolicyViolationSchema } from './policy';
 import { EntityId, Iocs, isoDateTime, TenantId } from './primitives';
 
 export const EVENT_TYPES = [
@@ -77,6 +78,14 @@ export const BehavioralEventSchema = Type.Object(
     instructionHash: Type.Optional(Type.String({ maxLength: 128 })),
     iocs: Type.Optional(Iocs),
     labels: Labels,
+    policyViolations: Type.Optional(
+      Type.Array(PolicyViolationSchema, {
+        minItems: 1,
+        maxItems: 16,
+        description:
+          'Active Ward policies this event violates, set by sentinel-ingest (never taken from producers).',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -3,6 +3,7 @@ import { AgentControlContract } from './agent-control';
 import { DeadLetterContract } from './dead-letter';
 import { IncidentContract } from './incident';
 import { PlaybookContract } from './playbook';
+import { PolicyContract } from './policy';
 import { ResponseActionContract } from './response-action';
 import { ThreatAlertContract } from './threat-alert';
 
@@ -16,4 +17,5 @@ export const ALL_CONTRACTS = [
   ResponseActionContract,
   DeadLetterContract,
   PlaybookContract,
+  PolicyContract,
 ] as const;

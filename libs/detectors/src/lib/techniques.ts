@@ -20,6 +20,7 @@ export const DETECTORS = [
   'secret_recurrence',
   'sensitive_data',
   'prompt_injection',
+  'policy_violation',
 ] as const;
 export type DetectorId = (typeof DETECTORS)[number];
 
@@ -78,4 +79,6 @@ export const DETECTOR_TECHNIQUES: Readonly<Record<DetectorId, readonly MitreTech
     atlas('AML.T0057', 'LLM Data Leakage'),
   ],
   prompt_injection: [atlas('AML.T0051.001', 'LLM Prompt Injection: Indirect')],
+  // An action an active policy forbids: the agent reaching past what it is allowed.
+  policy_violation: [attack('T1548', 'Abuse Elevation Control Mechanism')],
 };

@@ -447,3 +447,29 @@ describe('state', () => {
     expect([0.3, 0.5, 0.7, 0.9].map(tierForScore)).toEqual([1, 2, 3, 4]);
   });
 });
+
+describe('policy violations', () => {
+  const violation = (effect: 'deny' | 'escalate') => ({
+    policyViolations: [{ policyId: 'a'.repeat(32), kind: 'tool_deny', effect }],
+  });
+
+  it('alerts once per window on a violating call, even before the baseline is warm, and demotes', () => {
+    const { findings, tiers } = run([
+      ev(0, 10, { action: 'shell.exec', ...violation('deny') }),
+      ev(0, 20, { action: 'shell.exec', ...violation('deny') }),
+      ev(1, 10, { action: 'search', ...violation('escalate') }),
+    ]);
+    const found = findings.filter((f) => f.detector === 'policy_violation');
+    expect(found.map((f) => [f.windowStart, f.score])).toEqual([
+      [T0, 0.75],
+      [T0 + W, 0.55],
+    ]);
+    expect(found[0]!.description).toContain('violates active policy');
+    expect(tiers.map((t) => t.to)).toEqual([tierForScore(0.75)]);
+  });
+
+  it('stays silent on calls no policy objects to', () => {
+    const { findings } = run([ev(0, 10, { action: 'shell.exec' })]);
+    expect(detectors(findings)).not.toContain('policy_violation');
+  });
+});

@@ -34,6 +34,12 @@ export interface ProfileEvent {
   readonly bytesOut?: number;
   readonly parameterEntropy: number;
   readonly parameters?: Record<string, unknown>;
+  /** Active policies the event violates, as sentinel-ingest labelled them. */
+  readonly policyViolations?: readonly {
+    readonly policyId: string;
+    readonly kind: string;
+    readonly effect: 'deny' | 'escalate';
+  }[];
 }
 
 export interface Finding {
@@ -190,6 +196,7 @@ export class ProfileEngine {
     }
     this.sessionsAndReversal(ctx);
     this.secrets(ctx);
+    this.policyViolations(ctx);
 
     for (let i = fromHere; i < findings.length; i++) {
       this.demote(profile, findings[i]!, tierChanges);
@@ -836,6 +843,31 @@ export class ProfileEngine {
 
   private where(slot: WindowSlot, s: ProfileSettings, observedAt: number) {
     return { windowStart: slot.start, windowEnd: slot.start + s.windowMs, observedAt };
+  }
+
+  /**
+   * A call an active policy denies or escalates: whatever the baseline says,
+   * the agent tried what Ward already decided it must not (one alert per
+   * window; a denial scores high, an escalation medium).
+   */
+  private policyViolations(ctx: Ctx): void {
+    const { profile, slot, event, s, findings } = ctx;
+    const violations = event.policyViolations ?? [];
+    if (violations.length === 0 || !this.claim(slot, 'policy_violation')) {
+      return;
+    }
+    const denied = violations.some((v) => v.effect === 'deny');
+    const list = violations
+      .slice(0, 3)
+      .map((v) => `${v.policyId} (${v.kind}, ${v.effect})`)
+      .join(', ');
+    findings.push({
+      ...this.fixed('policy_violation', profile, slot, s, event),
+      metric: 'policy_violations',
+      value: violations.length,
+      score: denied ? 0.75 : 0.55,
+      description: `call of "${event.action.slice(0, 200)}"${event.resource !== undefined ? ` on "${event.resource.slice(0, 200)}"` : ''} violates active polic${violations.length === 1 ? 'y' : 'ies'} ${list}${violations.length > 3 ? ` and ${violations.length - 3} more` : ''}`,
+    });
   }
 
   private fixed(

@@ -250,3 +250,20 @@ function scanText(raw: string, path: string, findings: InjectionFinding[]): void
     }
   }
 }
+
+/** Markers too weak on their own to deny a call on. */
+const WEAK_MARKERS: ReadonlySet<InjectionMarker> = new Set(['urgency_framing']);
+
+/**
+ * The injection rules as portable regular expressions for policies (the
+ * syntax RE2, OPA's engine, shares with JavaScript; `\s` spelled out, since
+ * RE2's covers ASCII only): those of the given markers, or every strong one.
+ * Matched case-insensitively by both evaluators.
+ */
+export function injectionPatternSources(markers?: readonly string[]): string[] {
+  const wanted = RULES.filter(
+    (r) => !WEAK_MARKERS.has(r.marker) && (markers === undefined || markers.includes(r.marker)),
+  );
+  const rules = wanted.length > 0 ? wanted : RULES.filter((r) => !WEAK_MARKERS.has(r.marker));
+  return rules.map((r) => r.regex.source.replace(/\\s/g, '[ \\t\\n\\f\\r]'));
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Command-line tools Ward's tests and deployment need, pinned and installed
+# once under $WARD_HOME/tools/<tool>-<version>/.
+#
+#   deploy/local/tools.sh opa     install OPA when absent and print the binary's path
+#   deploy/local/tools.sh list    print each tool with its pinned version
+#
+# WARD_<TOOL> (e.g. WARD_OPA) names an existing binary to use instead; it is
+# only checked, nothing is installed. Everything but the path goes to stderr,
+# so `OPA="$(deploy/local/tools.sh opa)"` works.
+set -euo pipefail
+
+WARD_HOME="${WARD_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/ward}"
+TOOLS="$WARD_HOME/tools"
+LOGS="$WARD_HOME/logs"
+
+# Pinned versions: bump here, the next run installs beside the old one.
+OPA_VERSION="v1.22.2"
+
+say() { echo "[tools] $*" >&2; }
+die() { echo "[tools] error: $*" >&2; exit 1; }
+
+usage() { sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+
+# Builds a Go main package from the module proxy into $2. CGO off gives a
+# static binary that does not depend on the machine's libc.
+go_install() { # package@version, directory, log name
+  local package="$1" dir="$2" log="$LOGS/$3.log"
+  command -v go >/dev/null 2>&1 || die "go is not installed: it is needed to build ${package} (install Go 1.21 or newer from https://go.dev/dl/, which fetches the Go release the tool needs, or set WARD_${3^^} to an existing binary)"
+  mkdir -p "$LOGS" "$dir.partial"
+  say "building $package with $(go version | awk '{print $3}') (takes a few minutes the first time; log $log)"
+  if ! GOBIN="$dir.partial" CGO_ENABLED=0 go install "$package" >"$log" 2>&1; then
+    tail -20 "$log" >&2
+    rm -rf "$dir.partial"
+    die "go install $package failed"
+  fi
+  # Renamed into place only once complete, so an interrupted build is never mistaken for an install.
+  rm -rf "$dir"
+  mv "$dir.partial" "$dir"
+}
+
+# Prints the path of a tool: $WARD_<TOOL> if set, else the pinned install (made when absent).
+ensure() { # tool, version, installer
+  local tool="$1" version="$2" installer="$3"
+  local override_var="WARD_${tool^^}"
+  local override="${!override_var:-}"
+  if [[ -n "$override" ]]; then
+    [[ -x "$override" ]] || die "$override_var=$override is not an executable file"
+    echo "$override"
+    return
+  fi
+  local dir="$TOOLS/$tool-$version"
+  if [[ ! -x "$dir/$tool" ]]; then
+    "$installer" "$version" "$dir"
+    [[ -x "$dir/$tool" ]] || die "installing $tool $version did not produce $dir/$tool"
+    say "$tool $version installed in $dir"
+  fi
+  echo "$dir/$tool"
+}
+
+install_opa() { go_install "github.com/open-policy-agent/opa@$1" "$2" opa; }
+
+main() {
+  local command="${1:-}"
+  case "$command" in
+    -h|--help|help|"") usage; [[ -n "$command" ]] ;;
+    opa) ensure opa "$OPA_VERSION" install_opa ;;
+    list) echo "opa $OPA_VERSION" ;;
+    *) usage >&2; die "unknown tool '$command'" ;;
+  esac
+}
+
+main "$@"

@@ -1,0 +1,5 @@
+export * from './evaluate';
+export * from './rego';
+export * from './bundle';
+export * from './mining';
+export * from './call-rate';
