@@ -129,6 +129,10 @@ export default tseslint.config(
               sourceTag: 'scope:response-engine',
               onlyDependOnLibsWithTags: ['scope:shared', 'scope:response-engine'],
             },
+            {
+              sourceTag: 'scope:policy-generator',
+              onlyDependOnLibsWithTags: ['scope:shared', 'scope:policy-generator'],
+            },
           ],
         },
       ],

@@ -8,3 +8,4 @@ export * from './lib/messaging.metrics';
 export * from './lib/message-producer.service';
 export * from './lib/batch-consumer.service';
 export * from './lib/messaging.module';
+export * from './lib/compacted-table';

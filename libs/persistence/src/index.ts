@@ -14,3 +14,4 @@ export * from './lib/monitor/monitor-state.repository';
 export * from './lib/fusion/incident.repository';
 export * from './lib/audit/audit.repository';
 export * from './lib/response/run.repository';
+export * from './lib/policy/policy.repository';

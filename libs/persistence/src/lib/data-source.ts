@@ -7,6 +7,7 @@ import { CreateMonitorState1764200000000 } from './migrations/1764200000000-crea
 import { CreateFusion1764300000000 } from './migrations/1764300000000-create-fusion';
 import { CreateAuditLog1764400000000 } from './migrations/1764400000000-create-audit-log';
 import { CreateResponseRuns1764500000000 } from './migrations/1764500000000-create-response-runs';
+import { CreatePolicies1764600000000 } from './migrations/1764600000000-create-policies';
 import { ThreatAlertEntity } from './threat-alert.entity';
 
 export const ENTITIES = [ThreatAlertEntity, ApiKeyEntity, FilePositionEntity];
@@ -17,6 +18,7 @@ export const MIGRATIONS = [
   CreateFusion1764300000000,
   CreateAuditLog1764400000000,
   CreateResponseRuns1764500000000,
+  CreatePolicies1764600000000,
 ];
 
 export interface DatabaseOptions {

@@ -16,6 +16,7 @@ import { MonitorStateRepository } from './monitor/monitor-state.repository';
 import { IncidentRepository } from './fusion/incident.repository';
 import { AuditRepository } from './audit/audit.repository';
 import { RunRepository } from './response/run.repository';
+import { PolicyRepository } from './policy/policy.repository';
 import { ThreatAlertRepository } from './threat-alert.repository';
 
 export interface PersistenceRootOptions {
@@ -68,6 +69,7 @@ export class PersistenceModule {
         IncidentRepository,
         AuditRepository,
         RunRepository,
+        PolicyRepository,
       ],
       exports: [
         DataSource,
@@ -78,6 +80,7 @@ export class PersistenceModule {
         IncidentRepository,
         AuditRepository,
         RunRepository,
+        PolicyRepository,
       ],
     };
   }

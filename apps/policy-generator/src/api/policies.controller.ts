@@ -1,0 +1,201 @@
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  NotFoundException,
+  Param,
+  Post,
+  Put,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { type Policy, POLICY_KINDS, POLICY_STATUSES } from '@ward/contracts';
+import { intQuery, tenantParam, validBody } from '@ward/observability';
+import { PolicyRepository } from '@ward/persistence';
+import { DryRunService, type DryRunReport } from '../policies/dry-run.service';
+import { PolicyService } from '../policies/policy.service';
+import { PolicyAdminGuard } from './guards';
+import {
+  DecisionContract,
+  DecisionDto,
+  DryRunContract,
+  DryRunDto,
+  PolicyDto,
+  SettingsContract,
+  SettingsDto,
+} from './policies.dto';
+
+const EVIDENCE_SHOWN = 100;
+const MINUTE_MS = 60_000;
+
+function oneOf(name: string, raw: string | undefined, allowed: readonly string[]) {
+  if (raw === undefined || raw === '') {
+    return undefined;
+  }
+  if (!allowed.includes(raw)) {
+    throw new BadRequestException(`${name} must be one of ${allowed.join(', ')}`);
+  }
+  return raw;
+}
+
+function policyIdParam(raw: string): string {
+  if (!/^[a-f0-9]{32}$/.test(raw)) {
+    throw new NotFoundException('no such policy');
+  }
+  return raw;
+}
+
+@ApiTags('policies')
+@ApiBearerAuth()
+@UseGuards(PolicyAdminGuard)
+@Controller('tenants/:tenantId')
+export class PoliciesController {
+  constructor(
+    private readonly repo: PolicyRepository,
+    private readonly policies: PolicyService,
+    private readonly dryRuns: DryRunService,
+  ) {}
+
+  @Get('policies')
+  @ApiQuery({ name: 'status', required: false, enum: POLICY_STATUSES })
+  @ApiQuery({ name: 'kind', required: false, enum: POLICY_KINDS })
+  @ApiQuery({ name: 'limit', required: false, description: '1..500, default 50' })
+  @ApiResponse({ status: 200, description: '{ policies }: most confident first.' })
+  async list(
+    @Param('tenantId') rawTenant: string,
+    @Query('status') status?: string,
+    @Query('kind') kind?: string,
+    @Query('limit') limit?: string,
+  ): Promise<{ policies: Policy[] }> {
+    const tenantId = tenantParam(rawTenant);
+    const s = oneOf('status', status, POLICY_STATUSES);
+    const k = oneOf('kind', kind, POLICY_KINDS);
+    const rows = await this.repo.list(tenantId, {
+      ...(s !== undefined && { status: s }),
+      ...(k !== undefined && { kind: k }),
+      limit: intQuery('limit', limit, 1, 500) ?? 50,
+    });
+    return { policies: rows.map((r) => r.payload as Policy) };
+  }
+
+  @Get('policies/:policyId')
+  @ApiResponse({
+    status: 200,
+    description:
+      '{ policy, evidence (the latest pieces: source, detector, severity, observedAt, alert/incident/run ids), history }',
+  })
+  @ApiResponse({ status: 404, description: 'No such policy in this tenant.' })
+  async get(@Param('tenantId') rawTenant: string, @Param('policyId') rawId: string) {
+    const tenantId = tenantParam(rawTenant);
+    const policyId = policyIdParam(rawId);
+    const row = await this.repo.get(undefined, tenantId, policyId);
+    if (row === undefined) {
+      throw new NotFoundException('no such policy');
+    }
+    const evidence = await this.repo.evidence(
+      undefined,
+      tenantId,
+      policyId,
+      new Date(0),
+      EVIDENCE_SHOWN,
+    );
+    const history = await this.repo.history(tenantId, policyId);
+    return {
+      policy: row.payload as Policy,
+      evidence: evidence.map((e) => ({
+        source: e.source,
+        occurrence: e.occurrence,
+        detector: e.detector,
+        severity: e.severity,
+        observedAt: e.observedAt.toISOString(),
+        ...(e.alertId !== undefined && { alertId: e.alertId }),
+        ...(e.incidentId !== undefined && { incidentId: e.incidentId }),
+        ...(e.runId !== undefined && { runId: e.runId }),
+        facts: e.facts,
+      })),
+      history: history.map((h) => ({ ...h, changedAt: h.changedAt.toISOString() })),
+    };
+  }
+
+  @Get('policies/:policyId/rego')
+  @ApiResponse({ status: 200, description: 'text/plain: the Rego module.' })
+  async rego(@Param('tenantId') rawTenant: string, @Param('policyId') rawId: string) {
+    const { policy } = await this.get(rawTenant, rawId);
+    return policy.rego;
+  }
+
+  @Post('policies/:policyId/approve')
+  @ApiBody({ type: DecisionDto })
+  @ApiResponse({ status: 201, type: PolicyDto, description: 'The policy, now active.' })
+  @ApiResponse({ status: 409, description: 'Only a proposed policy can be approved.' })
+  approve(@Param('tenantId') t: string, @Param('policyId') id: string, @Body() body: unknown) {
+    return this.decide(t, id, 'approve', body);
+  }
+
+  @Post('policies/:policyId/reject')
+  @ApiBody({ type: DecisionDto })
+  @ApiResponse({ status: 201, type: PolicyDto, description: 'The policy, now rejected.' })
+  @ApiResponse({ status: 409, description: 'Only a proposed policy can be rejected.' })
+  reject(@Param('tenantId') t: string, @Param('policyId') id: string, @Body() body: unknown) {
+    return this.decide(t, id, 'reject', body);
+  }
+
+  @Post('policies/:policyId/retire')
+  @ApiBody({ type: DecisionDto })
+  @ApiResponse({ status: 201, type: PolicyDto, description: 'The policy, now retired.' })
+  @ApiResponse({ status: 409, description: 'Only a proposed or active policy can be retired.' })
+  retire(@Param('tenantId') t: string, @Param('policyId') id: string, @Body() body: unknown) {
+    return this.decide(t, id, 'retire', body);
+  }
+
+  private decide(
+    rawTenant: string,
+    rawId: string,
+    transition: 'approve' | 'reject' | 'retire',
+    body: unknown,
+  ): Promise<Policy> {
+    const tenantId = tenantParam(rawTenant);
+    const policyId = policyIdParam(rawId);
+    const input = validBody(DecisionContract, body);
+    return this.policies.decide(tenantId, policyId, transition, input.actor, input.reason);
+  }
+
+  @Post('policies/:policyId/dry-run')
+  @ApiBody({ type: DryRunDto })
+  @ApiResponse({
+    status: 201,
+    description:
+      'What the policy would have denied or escalated among the tenant’s recent events: counts, top agents, samples.',
+  })
+  async dryRun(
+    @Param('tenantId') rawTenant: string,
+    @Param('policyId') rawId: string,
+    @Body() body: unknown,
+  ): Promise<DryRunReport> {
+    const { policy } = await this.get(rawTenant, rawId);
+    const input = validBody(DryRunContract, body ?? {});
+    const now = Date.now();
+    return this.dryRuns.run(policy, now - (input.sinceMinutes ?? 60) * MINUTE_MS, now);
+  }
+
+  @Get('policy-settings')
+  @ApiResponse({ status: 200, type: SettingsDto })
+  async settings(@Param('tenantId') rawTenant: string) {
+    const tenantId = tenantParam(rawTenant);
+    return {
+      autoActivateThreshold: (await this.policies.thresholdFor(tenantId)) ?? null,
+    };
+  }
+
+  @Put('policy-settings')
+  @ApiBody({ type: SettingsDto })
+  @ApiResponse({ status: 200, description: 'The settings now in force.' })
+  async setSettings(@Param('tenantId') rawTenant: string, @Body() body: unknown) {
+    const tenantId = tenantParam(rawTenant);
+    const input = validBody(SettingsContract, body);
+    await this.policies.setThreshold(tenantId, input.autoActivateThreshold, input.actor);
+    return this.settings(tenantId);
+  }
+}
