@@ -32,6 +32,12 @@ const SERVICES = [
     color: '32',
     port: Number(process.env.RESPONSE_PORT ?? 3004),
   },
+  {
+    name: 'policy-generator',
+    short: 'policy',
+    color: '34',
+    port: Number(process.env.POLICY_PORT ?? 3005),
+  },
 ];
 const MAX_RESTARTS = 5;
 const RESTART_WINDOW_MS = 60_000;

@@ -29,6 +29,7 @@ export class EventsConsumer implements TopicHandler<typeof BehavioralEventContra
   private readonly latency: Histogram;
   private readonly checkpointDuration: Histogram;
   private readonly controls: Counter<'tier'>;
+  private readonly violations: Counter<'effect'>;
 
   constructor(
     private readonly profiles: ProfilesService,
@@ -72,6 +73,11 @@ export class EventsConsumer implements TopicHandler<typeof BehavioralEventContra
       help: 'AgentControl records published, by the new effective tier.',
       labelNames: ['tier'],
     });
+    this.violations = metrics.counter({
+      name: 'ward_monitor_policy_violations_total',
+      help: 'Events labelled by sentinel-ingest as violating an active policy, by the strongest effect (deny, escalate).',
+      labelNames: ['effect'],
+    });
   }
 
   onAssignment(partitions: readonly number[]): void {
@@ -102,6 +108,12 @@ export class EventsConsumer implements TopicHandler<typeof BehavioralEventContra
       end();
 
       this.events.inc(result.profiled);
+      for (const m of messages) {
+        const v = m.value.policyViolations;
+        if (v !== undefined) {
+          this.violations.inc({ effect: v.some((x) => x.effect === 'deny') ? 'deny' : 'escalate' });
+        }
+      }
       this.late.inc(result.late);
       this.duplicates.inc(result.duplicates);
       this.windows.inc(result.windowsClosed);

@@ -267,6 +267,9 @@ export class ProfilesService {
           ...(event.resource !== undefined && { resource: event.resource }),
           ...(event.bytesOut !== undefined && { bytesOut: event.bytesOut }),
           ...(event.parameters !== undefined && { parameters: event.parameters }),
+          ...(event.policyViolations !== undefined && {
+            policyViolations: event.policyViolations,
+          }),
         },
         this.settings.settingsFor(event.tenantId),
       );

@@ -4,6 +4,7 @@ import { MessageProducer, TopicAdmin } from '@ward/messaging';
 import { DedupStore, ThreatAlertRepository } from '@ward/persistence';
 import { INGEST_CONFIG, type IngestConfig } from '../config/ingest.config';
 import { normalizeRawEvent } from '../events/normalize';
+import { PolicyEnforcer } from '../policies/policy-enforcer.service';
 import { IngestMetrics } from './ingest.metrics';
 import { inspectEvent } from './inline-inspector';
 import {
@@ -16,7 +17,8 @@ import {
 /**
  * The one path every channel (HTTP, raw Kafka topic, files) takes: normalize,
  * refuse what is invalid with a reason, drop what was already published within
- * the dedup window, publish the rest keyed by tenant/agent, then remember them.
+ * the dedup window, label what active policies say of the rest, publish it
+ * keyed by tenant/agent, then remember it.
  * Remembering after publishing means a failed publish is retried by the
  * client, never silently lost.
  */
@@ -29,6 +31,7 @@ export class IntakeService {
     private readonly dedup: DedupStore,
     private readonly alertStore: ThreatAlertRepository,
     private readonly metrics: IngestMetrics,
+    private readonly enforcer: PolicyEnforcer,
   ) {}
 
   async accept(records: readonly IntakeRecord[], source: IntakeSource): Promise<IntakeResult> {
@@ -105,7 +108,7 @@ export class IntakeService {
         injectionMinScore: this.config.injectionMinScore,
       });
       alerts.push(...inspection.alerts);
-      return inspection.event;
+      return this.enforcer.label(inspection.event);
     });
 
     await this.producer.send(
