@@ -3,7 +3,8 @@
 // (unless KAFKA_BROKERS, DATABASE_URL, REDIS_URL point elsewhere), applies the
 // migrations, creates the topics and runs every service as its own supervised
 // process with its output prefixed. Ctrl-C stops them all.
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDependencies, ensureInfrastructure, log, paint, ROOT, run, runTs } from './lib.mjs';
 
@@ -55,6 +56,32 @@ if (process.env.INGEST_FILE_PATTERNS === undefined) {
   mkdirSync(inbox, { recursive: true });
   process.env.INGEST_FILE_PATTERNS = inbox;
 }
+
+// Local bearer tokens for the policy API and OPA bundle pulls, unless configured:
+// random once, kept in .ward/dev-tokens.env (mode 600) so `npm run demo:policy`
+// and a local OPA agent can use them across restarts.
+const tokensFile = join(ROOT, '.ward/dev-tokens.env');
+const tokens = existsSync(tokensFile)
+  ? Object.fromEntries(
+      readFileSync(tokensFile, 'utf8')
+        .split('\n')
+        .map((line) => /^([A-Z_]+)=(\S+)$/.exec(line.trim()))
+        .filter((m) => m !== null)
+        .map((m) => [m[1], m[2]]),
+    )
+  : {};
+for (const name of ['POLICY_ADMIN_TOKEN', 'POLICY_BUNDLE_TOKEN']) {
+  tokens[name] = process.env[name] ?? tokens[name] ?? randomBytes(24).toString('base64url');
+  process.env[name] = tokens[name];
+}
+mkdirSync(join(ROOT, '.ward'), { recursive: true });
+writeFileSync(
+  tokensFile,
+  Object.entries(tokens)
+    .map(([k, v]) => `${k}=${v}\n`)
+    .join(''),
+  { mode: 0o600 },
+);
 
 let stopping = false;
 const children = new Map();
@@ -156,3 +183,4 @@ log(
   `or drop JSONL files into ${process.env.INGEST_FILE_PATTERNS} (tenant ${process.env.INGEST_FILE_TENANT ?? 'default'})`,
 );
 log('or run the demo in another terminal: npm run demo   (Ctrl-C here stops everything)');
+log(`policies learnt from repeated attacks: npm run demo:policy   (API tokens in ${tokensFile})`);

@@ -1,4 +1,4 @@
-import { runawayScenario } from './demo-scenario';
+import { injectionCampaign, runawayScenario } from './demo-scenario';
 
 describe('runawayScenario', () => {
   const now = Date.UTC(2026, 10, 22, 12, 30, 15);
@@ -27,5 +27,25 @@ describe('runawayScenario', () => {
     expect(runawayScenario(now + 3_600_000, 60_000).events[0]!.eventId).not.toBe(
       sut.events[0]!.eventId,
     );
+  });
+});
+
+describe('injectionCampaign', () => {
+  it('fetches the same poisoned page three times, minutes apart, then probes the domain', () => {
+    const now = Date.UTC(2026, 10, 23, 12, 0);
+    const s = injectionCampaign(now);
+    expect(s.attacks.map((e) => e.resource)).toEqual([s.url, s.url, s.url]);
+    expect(s.attacks.map((e) => Date.parse(String(e.timestamp)))).toEqual([
+      now - 9 * 60_000,
+      now - 5 * 60_000,
+      now - 60_000,
+    ]);
+    expect(new Set(s.attacks.map((e) => e.eventId)).size).toBe(3);
+    expect(s.attacks.every((e) => JSON.stringify(e.result).includes('ignore all previous'))).toBe(
+      true,
+    );
+    expect(s.probe.iocs?.domains).toEqual([s.domain]);
+    expect(s.clean.iocs?.domains).not.toContain(s.domain);
+    expect(injectionCampaign(now + 1000).tenantId).not.toBe(s.tenantId);
   });
 });
