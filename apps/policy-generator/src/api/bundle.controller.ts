@@ -9,6 +9,8 @@ import { createHash } from 'node:crypto';
 import { BundleMetrics } from './bundle.metrics';
 import { BundleTokenGuard } from './guards';
 
+const MAX_CACHED_TENANTS = 1024;
+
 /** A weak comparison of If-None-Match against one strong ETag (lists and `*` included). */
 export function etagMatches(header: string | undefined, etag: string): boolean {
   if (header === undefined) {
@@ -31,6 +33,9 @@ export function etagMatches(header: string | undefined, etag: string): boolean {
 @UseGuards(BundleTokenGuard)
 @Controller('tenants/:tenantId')
 export class BundleController {
+  /** The last bundle built per tenant: rebuilt only when the revision (policy ids and versions) changes. */
+  private readonly built = new Map<string, { revision: string; bytes: Buffer; etag: string }>();
+
   constructor(
     private readonly repo: PolicyRepository,
     private readonly metrics: BundleMetrics,
@@ -49,8 +54,17 @@ export class BundleController {
     const tenantId = tenantParam(rawTenant);
     const policies = (await this.repo.active(tenantId)).map((r) => r.payload as Policy);
     const revision = bundleRevision(policies);
-    const bytes = buildBundle({ tenantId, revision, policies });
-    const etag = `"${createHash('sha256').update(bytes).digest('hex')}"`;
+    let cached = this.built.get(tenantId);
+    if (cached?.revision !== revision) {
+      const bytes = buildBundle({ tenantId, revision, policies });
+      cached = { revision, bytes, etag: `"${createHash('sha256').update(bytes).digest('hex')}"` };
+      this.built.delete(tenantId);
+      this.built.set(tenantId, cached);
+      if (this.built.size > MAX_CACHED_TENANTS) {
+        this.built.delete(this.built.keys().next().value!);
+      }
+    }
+    const { bytes, etag } = cached;
     void reply.header('ETag', etag);
     if (etagMatches(ifNoneMatch, etag)) {
       this.metrics.requests.inc({ result: 'not_modified' });

@@ -8,6 +8,7 @@ import { CreateFusion1764300000000 } from './migrations/1764300000000-create-fus
 import { CreateAuditLog1764400000000 } from './migrations/1764400000000-create-audit-log';
 import { CreateResponseRuns1764500000000 } from './migrations/1764500000000-create-response-runs';
 import { CreatePolicies1764600000000 } from './migrations/1764600000000-create-policies';
+import { PolicyEvidenceClockIndex1764600000001 } from './migrations/1764600000001-policy-evidence-clock-index';
 import { ThreatAlertEntity } from './threat-alert.entity';
 
 export const ENTITIES = [ThreatAlertEntity, ApiKeyEntity, FilePositionEntity];
@@ -19,6 +20,7 @@ export const MIGRATIONS = [
   CreateAuditLog1764400000000,
   CreateResponseRuns1764500000000,
   CreatePolicies1764600000000,
+  PolicyEvidenceClockIndex1764600000001,
 ];
 
 export interface DatabaseOptions {
