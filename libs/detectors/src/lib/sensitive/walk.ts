@@ -22,8 +22,13 @@ export function visitStrings(
 ): void {
   let budget = MAX_SCANNED_CHARS;
   const walk = (node: unknown, path: string, key: string | undefined, depth: number): boolean => {
-    if (budget <= 0 || depth > MAX_DEPTH) {
+    if (budget <= 0) {
       return false;
+    }
+    if (depth > MAX_DEPTH) {
+      // Skip what is too deep, but keep scanning its siblings: nesting one
+      // decoy deeply must not hide the rest of the value from the scan.
+      return true;
     }
     if (typeof node === 'string') {
       const text = node.length > budget ? node.slice(0, budget) : node;
