@@ -5,6 +5,8 @@ import {
   infrastructureEnv,
   redisKeyPrefixEnv,
   readEnv,
+  kafkaSecurity,
+  type KafkaSecurity,
 } from '@ward/config';
 import {
   DEFAULT_PROFILE_SETTINGS,
@@ -128,7 +130,7 @@ export type MonitorEnv = EnvValues<typeof monitorEnv>;
 
 export interface MonitorConfig {
   readonly http: { readonly host: string; readonly port: number };
-  readonly kafka: {
+  readonly kafka: KafkaSecurity & {
     readonly brokers: readonly string[];
     readonly clientId: string;
     readonly topicPrefix: string;
@@ -165,8 +167,9 @@ export function loadMonitorConfig(
   source: Readonly<Record<string, string | undefined>> = process.env,
 ): MonitorConfig {
   const e = readEnv(monitorEnv, source);
+  const kafkaSecured = kafkaSecurity(e);
   const weights: Record<string, number> = { ...DEFAULT_PROFILE_SETTINGS.weights };
-  const problems: string[] = [];
+  const problems: string[] = [...kafkaSecured.problems];
   for (const item of e.MONITOR_WEIGHTS) {
     const [name, value] = item.split('=') as [string, string];
     if (!(METRICS as readonly string[]).includes(name)) {
@@ -200,6 +203,7 @@ export function loadMonitorConfig(
       brokers: e.KAFKA_BROKERS,
       clientId: e.KAFKA_CLIENT_ID ?? 'ward-behavioral-monitor',
       topicPrefix: e.KAFKA_TOPIC_PREFIX,
+      ...kafkaSecured.security,
     },
     consumerGroup: e.MONITOR_CONSUMER_GROUP,
     databaseUrl: e.DATABASE_URL,

@@ -1,4 +1,12 @@
-import { ConfigError, env, type EnvValues, infrastructureEnv, readEnv } from '@ward/config';
+import {
+  ConfigError,
+  env,
+  type EnvValues,
+  infrastructureEnv,
+  readEnv,
+  kafkaSecurity,
+  type KafkaSecurity,
+} from '@ward/config';
 import { type CorrelationSettings } from '@ward/detectors';
 
 export const fusionEnv = {
@@ -50,7 +58,7 @@ export type FusionEnv = EnvValues<typeof fusionEnv>;
 
 export interface FusionConfig {
   readonly http: { readonly host: string; readonly port: number };
-  readonly kafka: {
+  readonly kafka: KafkaSecurity & {
     readonly brokers: readonly string[];
     readonly clientId: string;
     readonly topicPrefix: string;
@@ -73,7 +81,8 @@ export function loadFusionConfig(
   source: Readonly<Record<string, string | undefined>> = process.env,
 ): FusionConfig {
   const e = readEnv(fusionEnv, source);
-  const problems: string[] = [];
+  const kafkaSecured = kafkaSecurity(e);
+  const problems: string[] = [...kafkaSecured.problems];
   for (const feed of e.FUSION_INTEL_FEEDS) {
     if (/^[a-z][a-z0-9+.-]*:/i.test(feed) && !/^https?:\/\//i.test(feed)) {
       problems.push(`FUSION_INTEL_FEEDS: ${feed} is neither a file path nor an http(s) URL`);
@@ -88,6 +97,7 @@ export function loadFusionConfig(
       brokers: e.KAFKA_BROKERS,
       clientId: e.KAFKA_CLIENT_ID ?? 'ward-fusion',
       topicPrefix: e.KAFKA_TOPIC_PREFIX,
+      ...kafkaSecured.security,
     },
     consumerGroup: e.FUSION_CONSUMER_GROUP,
     databaseUrl: e.DATABASE_URL,

@@ -1,4 +1,12 @@
-import { ConfigError, env, type EnvValues, infrastructureEnv, readEnv } from '@ward/config';
+import {
+  ConfigError,
+  env,
+  type EnvValues,
+  infrastructureEnv,
+  readEnv,
+  kafkaSecurity,
+  type KafkaSecurity,
+} from '@ward/config';
 
 const DAY = 86_400;
 
@@ -63,7 +71,7 @@ export type PolicyEnv = EnvValues<typeof policyEnv>;
 
 export interface PolicyConfig {
   readonly http: { readonly host: string; readonly port: number };
-  readonly kafka: {
+  readonly kafka: KafkaSecurity & {
     readonly brokers: readonly string[];
     readonly clientId: string;
     readonly topicPrefix: string;
@@ -86,8 +94,9 @@ export function loadPolicyConfig(
   source: Readonly<Record<string, string | undefined>> = process.env,
 ): PolicyConfig {
   const e = readEnv(policyEnv, source);
+  const kafkaSecured = kafkaSecurity(e);
   const autoActivate = new Map<string, number>();
-  const problems: string[] = [];
+  const problems: string[] = [...kafkaSecured.problems];
   for (const item of e.POLICY_AUTO_ACTIVATE) {
     const at = item.lastIndexOf('=');
     const tenant = item.slice(0, at);
@@ -114,6 +123,7 @@ export function loadPolicyConfig(
       brokers: e.KAFKA_BROKERS,
       clientId: e.KAFKA_CLIENT_ID ?? 'ward-policy-generator',
       topicPrefix: e.KAFKA_TOPIC_PREFIX,
+      ...kafkaSecured.security,
     },
     consumerGroup: e.POLICY_CONSUMER_GROUP,
     databaseUrl: e.DATABASE_URL,

@@ -5,6 +5,8 @@ import {
   infrastructureEnv,
   redisKeyPrefixEnv,
   readEnv,
+  kafkaSecurity,
+  type KafkaSecurity,
 } from '@ward/config';
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
@@ -92,7 +94,7 @@ export interface Destination {
 
 export interface ResponseConfig {
   readonly http: { readonly host: string; readonly port: number };
-  readonly kafka: {
+  readonly kafka: KafkaSecurity & {
     readonly brokers: readonly string[];
     readonly clientId: string;
     readonly topicPrefix: string;
@@ -196,7 +198,8 @@ export function loadResponseConfig(
   source: Readonly<Record<string, string | undefined>> = process.env,
 ): ResponseConfig {
   const e = readEnv(responseEnv, source);
-  const problems: string[] = [];
+  const kafkaSecured = kafkaSecurity(e);
+  const problems: string[] = [...kafkaSecured.problems];
   const destinations = loadDestinations(e.RESPONSE_DESTINATIONS_FILE, source, problems);
   if (problems.length > 0) {
     throw new ConfigError(problems);
@@ -207,6 +210,7 @@ export function loadResponseConfig(
       brokers: e.KAFKA_BROKERS,
       clientId: e.KAFKA_CLIENT_ID ?? 'ward-response-engine',
       topicPrefix: e.KAFKA_TOPIC_PREFIX,
+      ...kafkaSecured.security,
     },
     consumerGroup: e.RESPONSE_CONSUMER_GROUP,
     databaseUrl: e.DATABASE_URL,

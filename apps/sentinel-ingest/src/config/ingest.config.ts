@@ -1,5 +1,14 @@
 import { hostname } from 'node:os';
-import { env, type EnvValues, infrastructureEnv, redisKeyPrefixEnv, readEnv } from '@ward/config';
+import {
+  env,
+  type EnvValues,
+  infrastructureEnv,
+  redisKeyPrefixEnv,
+  readEnv,
+  kafkaSecurity,
+  type KafkaSecurity,
+  ConfigError,
+} from '@ward/config';
 
 const TENANT = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
 
@@ -128,7 +137,7 @@ export type IngestEnv = EnvValues<typeof ingestEnv>;
 
 export interface IngestConfig {
   readonly http: { readonly host: string; readonly port: number };
-  readonly kafka: {
+  readonly kafka: KafkaSecurity & {
     readonly brokers: readonly string[];
     readonly clientId: string;
     readonly topicPrefix: string;
@@ -164,12 +173,17 @@ export function loadIngestConfig(
   source: Readonly<Record<string, string | undefined>> = process.env,
 ): IngestConfig {
   const e = readEnv(ingestEnv, source);
+  const kafkaSecured = kafkaSecurity(e);
+  if (kafkaSecured.problems.length > 0) {
+    throw new ConfigError(kafkaSecured.problems);
+  }
   return {
     http: { host: e.HOST, port: e.PORT },
     kafka: {
       brokers: e.KAFKA_BROKERS,
       clientId: e.KAFKA_CLIENT_ID ?? 'ward-sentinel-ingest',
       topicPrefix: e.KAFKA_TOPIC_PREFIX,
+      ...kafkaSecured.security,
     },
     limits: {
       maxBodyBytes: e.INGEST_MAX_BODY_BYTES,

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { env } from './env';
 
 /**
@@ -17,6 +18,25 @@ export const infrastructureEnv = {
     default: '',
     pattern: /^[A-Za-z0-9._-]*$/,
     description: 'Prefix for every Ward topic name, to share a cluster between deployments.',
+  }),
+  KAFKA_SSL: env.bool({
+    default: false,
+    description: 'Connect to Kafka over TLS (the broker certificate is always verified).',
+  }),
+  KAFKA_SSL_CA_FILE: env.optionalString({
+    description:
+      "PEM file of the CA that signed the brokers' certificates (default: the system's CAs); implies KAFKA_SSL.",
+  }),
+  KAFKA_SASL_MECHANISM: env.oneOf(['none', 'plain', 'scram-sha-256', 'scram-sha-512'], {
+    default: 'none',
+    description: 'SASL authentication to Kafka; plain only together with TLS.',
+  }),
+  KAFKA_SASL_USERNAME: env.optionalString({
+    description: 'SASL user name (required with a SASL mechanism).',
+  }),
+  KAFKA_SASL_PASSWORD: env.optionalString({
+    secret: true,
+    description: 'SASL password (required with a SASL mechanism).',
   }),
   DATABASE_URL: env.url({
     default: 'postgres://ward:ward@127.0.0.1:5432/ward',
@@ -44,3 +64,73 @@ export const redisKeyPrefixEnv = {
     description: 'Prefix of every Redis key.',
   }),
 };
+
+/** TLS and SASL settings for the Kafka client, checked together. */
+export interface KafkaSecurity {
+  readonly ssl?: { readonly ca?: string };
+  readonly sasl?: {
+    readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+    readonly username: string;
+    readonly password: string;
+  };
+}
+
+type SecurityEnv = {
+  readonly KAFKA_SSL: boolean;
+  readonly KAFKA_SSL_CA_FILE: string | undefined;
+  readonly KAFKA_SASL_MECHANISM: 'none' | 'plain' | 'scram-sha-256' | 'scram-sha-512';
+  readonly KAFKA_SASL_USERNAME: string | undefined;
+  readonly KAFKA_SASL_PASSWORD: string | undefined;
+};
+
+/**
+ * The Kafka security settings of a validated environment, or the problems
+ * that make them unusable (named by variable): a SASL mechanism without its
+ * credentials, an unreadable CA file, plain passwords without TLS.
+ */
+export function kafkaSecurity(
+  e: SecurityEnv,
+  readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+): { security: KafkaSecurity; problems: string[] } {
+  const problems: string[] = [];
+  const tls = e.KAFKA_SSL || e.KAFKA_SSL_CA_FILE !== undefined;
+  let ca: string | undefined;
+  if (e.KAFKA_SSL_CA_FILE !== undefined) {
+    try {
+      ca = readFile(e.KAFKA_SSL_CA_FILE);
+      if (!ca.includes('-----BEGIN CERTIFICATE-----')) {
+        problems.push(`KAFKA_SSL_CA_FILE: ${e.KAFKA_SSL_CA_FILE} holds no PEM certificate`);
+      }
+    } catch (error) {
+      problems.push(
+        `KAFKA_SSL_CA_FILE: cannot read ${e.KAFKA_SSL_CA_FILE} (${(error as Error).message})`,
+      );
+    }
+  }
+  let sasl: KafkaSecurity['sasl'];
+  if (e.KAFKA_SASL_MECHANISM !== 'none') {
+    if (e.KAFKA_SASL_USERNAME === undefined || e.KAFKA_SASL_PASSWORD === undefined) {
+      problems.push(
+        `KAFKA_SASL_MECHANISM: ${e.KAFKA_SASL_MECHANISM} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD`,
+      );
+    } else {
+      sasl = {
+        mechanism: e.KAFKA_SASL_MECHANISM,
+        username: e.KAFKA_SASL_USERNAME,
+        password: e.KAFKA_SASL_PASSWORD,
+      };
+    }
+    if (e.KAFKA_SASL_MECHANISM === 'plain' && !tls) {
+      problems.push('KAFKA_SASL_MECHANISM: plain sends the password in clear; set KAFKA_SSL=true');
+    }
+  } else if (e.KAFKA_SASL_USERNAME !== undefined || e.KAFKA_SASL_PASSWORD !== undefined) {
+    problems.push('KAFKA_SASL_USERNAME: set, but KAFKA_SASL_MECHANISM is none');
+  }
+  return {
+    security: {
+      ...(tls && { ssl: ca !== undefined ? { ca } : {} }),
+      ...(sasl !== undefined && { sasl }),
+    },
+    problems,
+  };
+}

@@ -1,17 +1,23 @@
 import { allTopics, topicRegistry } from '@ward/contracts';
+import { ConfigError, infrastructureEnv, kafkaSecurity, readEnv } from '@ward/config';
 import { createKafka } from '../lib/kafka-client';
 import { ensureTopics } from '../lib/topic-admin.service';
 
+/** `npm run topics`: creates every missing Ward topic, with the same Kafka settings the services take. */
 async function main(): Promise<void> {
-  const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((b) => b.trim());
-  const prefix = process.env.KAFKA_TOPIC_PREFIX ?? '';
+  const e = readEnv(infrastructureEnv, process.env);
+  const { security, problems } = kafkaSecurity(e);
+  if (problems.length > 0) {
+    throw new ConfigError(problems);
+  }
   const kafka = createKafka({
-    brokers,
-    clientId: 'ward-topics',
-    topicPrefix: prefix,
+    brokers: e.KAFKA_BROKERS,
+    clientId: e.KAFKA_CLIENT_ID ?? 'ward-topics',
+    topicPrefix: e.KAFKA_TOPIC_PREFIX,
     ensureTopics: true,
+    ...security,
   });
-  const created = await ensureTopics(kafka, allTopics(topicRegistry(prefix)));
+  const created = await ensureTopics(kafka, allTopics(topicRegistry(e.KAFKA_TOPIC_PREFIX)));
   console.log(created.length ? `created: ${created.join(', ')}` : 'all Ward topics exist');
 }
 

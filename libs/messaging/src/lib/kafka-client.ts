@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, type LogEntry, type SASLOptions } from 'kafkajs';
 import { type KafkaConnectionOptions } from './messaging.options';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
@@ -31,10 +31,26 @@ function logCreator() {
   };
 }
 
+function saslOf(sasl: NonNullable<KafkaConnectionOptions['sasl']>): SASLOptions {
+  const { username, password } = sasl;
+  switch (sasl.mechanism) {
+    case 'plain':
+      return { mechanism: 'plain', username, password };
+    case 'scram-sha-256':
+      return { mechanism: 'scram-sha-256', username, password };
+    case 'scram-sha-512':
+      return { mechanism: 'scram-sha-512', username, password };
+  }
+}
+
 export function createKafka(options: KafkaConnectionOptions): Kafka {
   return new Kafka({
     clientId: options.clientId,
     brokers: [...options.brokers],
+    ...(options.ssl !== undefined && {
+      ssl: options.ssl.ca !== undefined ? { ca: [options.ssl.ca], rejectUnauthorized: true } : true,
+    }),
+    ...(options.sasl !== undefined && { sasl: saslOf(options.sasl) }),
     logLevel: logLevel.WARN,
     logCreator,
     retry: { initialRetryTime: 200, retries: 8 },

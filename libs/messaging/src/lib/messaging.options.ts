@@ -4,6 +4,13 @@ export interface KafkaConnectionOptions {
   readonly topicPrefix: string;
   /** Create every Ward topic that is missing when the service starts. */
   readonly ensureTopics: boolean;
+  /** TLS to the brokers (optionally with a CA); absent means plaintext. */
+  readonly ssl?: { readonly ca?: string };
+  readonly sasl?: {
+    readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+    readonly username: string;
+    readonly password: string;
+  };
 }
 
 export interface ConsumerOptions {

@@ -1,0 +1,61 @@
+import { readEnv } from './env';
+import { infrastructureEnv, kafkaSecurity } from './infrastructure';
+
+const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+const files: Record<string, string> = { '/ca.pem': PEM, '/not-a-cert': 'hello' };
+const read = (path: string) => {
+  const text = files[path];
+  if (text === undefined) {
+    throw new Error('ENOENT');
+  }
+  return text;
+};
+const security = (env: Record<string, string>) =>
+  kafkaSecurity(readEnv(infrastructureEnv, env), read);
+
+describe('kafkaSecurity', () => {
+  it('is plaintext without settings', () => {
+    expect(security({})).toEqual({ security: {}, problems: [] });
+  });
+
+  it('turns on TLS with the system CAs, or with a CA file', () => {
+    expect(security({ KAFKA_SSL: 'true' }).security).toEqual({ ssl: {} });
+    expect(security({ KAFKA_SSL_CA_FILE: '/ca.pem' }).security).toEqual({ ssl: { ca: PEM } });
+  });
+
+  it('passes SCRAM credentials', () => {
+    expect(
+      security({
+        KAFKA_SSL: 'true',
+        KAFKA_SASL_MECHANISM: 'scram-sha-512',
+        KAFKA_SASL_USERNAME: 'ward',
+        KAFKA_SASL_PASSWORD: 's3cret',
+      }),
+    ).toEqual({
+      security: {
+        ssl: {},
+        sasl: { mechanism: 'scram-sha-512', username: 'ward', password: 's3cret' },
+      },
+      problems: [],
+    });
+  });
+
+  it.each([
+    [{ KAFKA_SASL_MECHANISM: 'scram-sha-256' }, /KAFKA_SASL_MECHANISM: scram-sha-256 needs/],
+    [
+      { KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' },
+      /plain sends the password in clear/,
+    ],
+    [{ KAFKA_SASL_USERNAME: 'u' }, /KAFKA_SASL_USERNAME: set, but KAFKA_SASL_MECHANISM is none/],
+    [{ KAFKA_SSL_CA_FILE: '/missing.pem' }, /KAFKA_SSL_CA_FILE: cannot read \/missing.pem/],
+    [{ KAFKA_SSL_CA_FILE: '/not-a-cert' }, /KAFKA_SSL_CA_FILE: \/not-a-cert holds no PEM/],
+  ])('names the bad setting in %j', (env, message) => {
+    expect(security(env).problems.join('\n')).toMatch(message);
+  });
+
+  it('refuses an unknown mechanism by name', () => {
+    expect(() => readEnv(infrastructureEnv, { KAFKA_SASL_MECHANISM: 'gssapi' })).toThrow(
+      /KAFKA_SASL_MECHANISM/,
+    );
+  });
+});
