@@ -28,6 +28,7 @@ export class EventsConsumer implements TopicHandler<typeof BehavioralEventContra
   private readonly agents: Gauge;
   private readonly latency: Histogram;
   private readonly checkpointDuration: Histogram;
+  private readonly checkpointFailures: Counter;
   private readonly controls: Counter<'tier'>;
   private readonly violations: Counter<'effect'>;
 
@@ -58,6 +59,16 @@ export class EventsConsumer implements TopicHandler<typeof BehavioralEventContra
       name: 'ward_monitor_tracked_agents',
       help: 'Agents with a profile in memory on this instance.',
     });
+    const byTier = metrics.gauge({
+      name: 'ward_monitor_agents_by_tier',
+      help: 'Agents with a profile in memory on this instance, by effective tier (1 normal … 4 quarantined).',
+      labelNames: ['tier'],
+      collect: () => {
+        for (const [tier, n] of this.profiles.agentsByTier()) {
+          byTier.set({ tier: String(tier) }, n);
+        }
+      },
+    });
     this.latency = metrics.histogram({
       name: 'ward_monitor_event_to_alert_seconds',
       help: 'From the event that completed the evidence reaching Kafka to its alert being published.',
@@ -67,6 +78,10 @@ export class EventsConsumer implements TopicHandler<typeof BehavioralEventContra
       name: 'ward_monitor_checkpoint_seconds',
       help: 'Time to write a partition checkpoint (state and offsets, one transaction).',
       buckets: [...DURATION_BUCKETS_SECONDS],
+    });
+    this.checkpointFailures = metrics.counter({
+      name: 'ward_monitor_checkpoint_failures_total',
+      help: 'Partition checkpoints that failed to commit (the batch is retried).',
     });
     this.controls = metrics.counter({
       name: 'ward_monitor_tier_changes_total',
@@ -104,7 +119,12 @@ export class EventsConsumer implements TopicHandler<typeof BehavioralEventContra
         result.controls.map((c) => ({ key: agentKey(c.tenantId, c.agentId), value: c })),
       );
       const end = this.checkpointDuration.startTimer();
-      await result.checkpoint();
+      try {
+        await result.checkpoint();
+      } catch (error) {
+        this.checkpointFailures.inc();
+        throw error;
+      }
       end();
 
       this.events.inc(result.profiled);

@@ -76,6 +76,23 @@ export class ProfilesService {
     private readonly dedup: DedupStore,
   ) {}
 
+  /** Agents in memory by effective tier (max of configured and behavior tier), for the tier gauge. */
+  agentsByTier(): Map<number, number> {
+    const counts = new Map<number, number>([
+      [1, 0],
+      [2, 0],
+      [3, 0],
+      [4, 0],
+    ]);
+    for (const p of this.partitions.values()) {
+      for (const [key, entry] of p.agents) {
+        const tier = Math.max(entry.profile.behaviorTier, this.configured.get(key) ?? 1);
+        counts.set(tier, (counts.get(tier) ?? 0) + 1);
+      }
+    }
+    return counts;
+  }
+
   get trackedAgents(): number {
     let n = 0;
     for (const p of this.partitions.values()) {

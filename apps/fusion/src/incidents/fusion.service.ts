@@ -81,6 +81,17 @@ export class FusionService implements OnApplicationBootstrap {
       help: 'Alerts in an incident, observed at each of its versions.',
       buckets: [1, 2, 3, 5, 10, 20, 50, 100, 250, 1000],
     });
+    const incidents = metrics.gauge({
+      name: 'ward_fusion_incidents',
+      help: 'Incidents by status and severity across tenants, counted in PostgreSQL at each scrape.',
+      labelNames: ['status', 'severity'],
+      collect: async () => {
+        incidents.reset();
+        for (const { status, severity, count } of await this.repo.countsByStatusAndSeverity()) {
+          incidents.set({ status, severity }, count);
+        }
+      },
+    });
     this.latency = metrics.histogram({
       name: 'ward_fusion_correlation_seconds',
       help: 'From an alert reaching Kafka to its incident version being published.',

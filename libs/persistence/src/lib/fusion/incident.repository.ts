@@ -326,4 +326,14 @@ export class IncidentRepository {
     );
     return rows.map((r) => ({ tenantId: r.tenant_id, incidentId: r.incident_id }));
   }
+
+  /** Incidents by status and severity over every tenant (merged ones left out), for the gauge. */
+  async countsByStatusAndSeverity(): Promise<
+    { status: string; severity: string; count: number }[]
+  > {
+    const rows = await this.dataSource.query<{ status: string; severity: string; n: number }[]>(
+      `SELECT status, severity, count(*)::int AS n FROM incidents WHERE status <> 'merged' GROUP BY status, severity`,
+    );
+    return rows.map((r) => ({ status: r.status, severity: r.severity, count: r.n }));
+  }
 }
