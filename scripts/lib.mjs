@@ -62,21 +62,25 @@ export function ensureInfrastructure() {
 }
 
 /** Installs the pinned command-line tools the tests need (OPA), or checks WARD_OPA, and exports their paths. */
-export function ensureTools() {
-  const result = spawnSync('bash', [join(ROOT, 'deploy/local/tools.sh'), 'opa'], {
-    cwd: ROOT,
-    env: process.env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) {
-    console.error(`${paint('31', '[ward]')} deploy/local/tools.sh opa failed`);
-    process.exit(result.status || 1);
+/** Installs the pinned tools the tests use (OPA, Helm, promtool, Prometheus) and exports WARD_<TOOL> paths. */
+export function ensureTools(tools = ['opa', 'helm', 'promtool', 'prometheus']) {
+  for (const tool of tools) {
+    const variable = `WARD_${tool.toUpperCase()}`;
+    const result = spawnSync('bash', [join(ROOT, 'deploy/local/tools.sh'), tool], {
+      cwd: ROOT,
+      env: process.env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      encoding: 'utf8',
+    });
+    if (result.status !== 0) {
+      console.error(`${paint('31', '[ward]')} deploy/local/tools.sh ${tool} failed`);
+      process.exit(result.status || 1);
+    }
+    if (!process.env[variable]) {
+      process.env[variable] = result.stdout.trim();
+    }
+    log(`${tool}: ${process.env[variable]}`);
   }
-  if (!process.env.WARD_OPA) {
-    process.env.WARD_OPA = result.stdout.trim();
-  }
-  log(`opa: ${process.env.WARD_OPA}`);
 }
 
 export function runTs(entry, args = [], options = {}) {

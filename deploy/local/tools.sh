@@ -2,8 +2,11 @@
 # Command-line tools Ward's tests and deployment need, pinned and installed
 # once under $WARD_HOME/tools/<tool>-<version>/.
 #
-#   deploy/local/tools.sh opa     install OPA when absent and print the binary's path
-#   deploy/local/tools.sh list    print each tool with its pinned version
+#   deploy/local/tools.sh opa          install OPA when absent and print the binary's path
+#   deploy/local/tools.sh helm         the same for Helm (built from the Go module proxy)
+#   deploy/local/tools.sh promtool     Prometheus's promtool (Debian's prometheus package)
+#   deploy/local/tools.sh prometheus   the Prometheus server (the same package)
+#   deploy/local/tools.sh list         print each tool with its pinned version
 #
 # WARD_<TOOL> (e.g. WARD_OPA) names an existing binary to use instead; it is
 # only checked, nothing is installed. Everything but the path goes to stderr,
@@ -16,11 +19,12 @@ LOGS="$WARD_HOME/logs"
 
 # Pinned versions: bump here, the next run installs beside the old one.
 OPA_VERSION="v1.22.2"
+HELM_VERSION="v3.22.0"
 
 say() { echo "[tools] $*" >&2; }
 die() { echo "[tools] error: $*" >&2; exit 1; }
 
-usage() { sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 # Builds a Go main package from the module proxy into $2. CGO off gives a
 # static binary that does not depend on the machine's libc.
@@ -59,13 +63,42 @@ ensure() { # tool, version, installer
 }
 
 install_opa() { go_install "github.com/open-policy-agent/opa@$1" "$2" opa; }
+install_helm() { go_install "helm.sh/helm/v3/cmd/helm@$1" "$2" helm; }
+
+# Debian's prometheus package holds both the server and promtool. Installed
+# with apt when missing (root or passwordless sudo); its service is not started.
+debian_prometheus() { # binary
+  local binary="$1" override_var="WARD_${1^^}"
+  local override="${!override_var:-}"
+  if [[ -n "$override" ]]; then
+    [[ -x "$override" ]] || die "$override_var=$override is not an executable file"
+    echo "$override"
+    return
+  fi
+  if ! command -v "$binary" >/dev/null 2>&1; then
+    command -v apt-get >/dev/null 2>&1 || die "$binary is missing and apt-get is not available: install Prometheus (it ships $binary) or set $override_var"
+    local sudo=""
+    if [[ "$(id -u)" != 0 ]]; then
+      sudo -n true 2>/dev/null || die "$binary is missing: install Debian's prometheus package (needs root), or set $override_var"
+      sudo="sudo -n"
+    fi
+    mkdir -p "$LOGS"
+    say "installing Debian's prometheus package (for $binary; log $LOGS/apt-prometheus.log)"
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >"$LOGS/apt-prometheus.log" 2>&1 || true
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >>"$LOGS/apt-prometheus.log" 2>&1 \
+      || { tail -20 "$LOGS/apt-prometheus.log" >&2; die "apt-get install prometheus failed"; }
+  fi
+  command -v "$binary"
+}
 
 main() {
   local command="${1:-}"
   case "$command" in
     -h|--help|help|"") usage; [[ -n "$command" ]] ;;
     opa) ensure opa "$OPA_VERSION" install_opa ;;
-    list) echo "opa $OPA_VERSION" ;;
+    helm) ensure helm "$HELM_VERSION" install_helm ;;
+    promtool|prometheus) debian_prometheus "$command" ;;
+    list) printf 'opa %s\nhelm %s\npromtool (Debian prometheus)\nprometheus (Debian prometheus)\n' "$OPA_VERSION" "$HELM_VERSION" ;;
     *) usage >&2; die "unknown tool '$command'" ;;
   esac
 }

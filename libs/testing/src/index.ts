@@ -5,3 +5,5 @@ export * from './lib/service-process';
 export * from './lib/factories';
 export * from './lib/metrics';
 export * from './lib/opa';
+export * from './lib/prometheus';
+export * from './lib/helm';
