@@ -405,8 +405,12 @@ describe('Grafana dashboards', () => {
             : undefined,
         { description: 'the monitor to profile the violating event' },
       );
+      const tokenRes = await fetch(`${url('policy-generator')}/v1/tenants/${tenant}/bundle-token`, {
+        headers: { authorization: `Bearer ${adminToken}` },
+      });
+      const { token: tenantBundleToken } = (await tokenRes.json()) as { token: string };
       const bundle = await fetch(`${url('policy-generator')}/v1/tenants/${tenant}/bundle.tar.gz`, {
-        headers: { authorization: `Bearer ${bundleToken}` },
+        headers: { authorization: `Bearer ${tenantBundleToken}` },
       });
       expect(bundle.status).toBe(200);
 

@@ -95,7 +95,7 @@ async function main(): Promise<void> {
       throw new Error(`${name} is not ready at ${url}/readyz: start Ward first with \`npm start\``);
     }
   }
-  const { admin, bundle } = tokens();
+  const { admin } = tokens();
   const auth = { authorization: `Bearer ${admin}`, 'content-type': 'application/json' };
   const scenario = injectionCampaign(Date.now());
   const api = `${policyUrl}/v1/tenants/${scenario.tenantId}`;
@@ -200,6 +200,10 @@ async function main(): Promise<void> {
         'OPA is not installed here (`bash deploy/local/tools.sh opa` builds it): skipping the OPA step',
       );
     } else {
+      // The tenant's own bundle token (derived from POLICY_BUNDLE_TOKEN), as an operator gets it.
+      const { token: bundle } = (await (
+        await fetch(`${api}/bundle-token`, { headers: auth })
+      ).json()) as { token: string };
       const port = await freePort();
       writeFileSync(
         join(dir, 'opa.yaml'),
@@ -219,7 +223,9 @@ async function main(): Promise<void> {
         });
         return ((await res.json()) as { result?: string }).result;
       };
-      say(`an OPA agent polls ${api}/bundle.tar.gz (bearer POLICY_BUNDLE_TOKEN)...`);
+      say(
+        `an OPA agent polls ${api}/bundle.tar.gz (bearer: the tenant's token from GET bundle-token)...`,
+      );
       await until(
         'OPA to deny',
         async () => ((await decide(violating)) === 'deny' ? true : undefined),

@@ -3,6 +3,7 @@ import {
   Body,
   Controller,
   Get,
+  Inject,
   NotFoundException,
   Param,
   Post,
@@ -16,6 +17,8 @@ import { intQuery, tenantParam, validBody } from '@ward/observability';
 import { PolicyRepository } from '@ward/persistence';
 import { DryRunService, type DryRunReport } from '../policies/dry-run.service';
 import { PolicyService } from '../policies/policy.service';
+import { POLICY_CONFIG, type PolicyConfig } from '../config/policy.config';
+import { bundleTokenFor } from './bundle-token';
 import { PolicyAdminGuard } from './guards';
 import {
   DecisionContract,
@@ -56,6 +59,7 @@ export class PoliciesController {
     private readonly repo: PolicyRepository,
     private readonly policies: PolicyService,
     private readonly dryRuns: DryRunService,
+    @Inject(POLICY_CONFIG) private readonly config: PolicyConfig,
   ) {}
 
   @Get('policies')
@@ -178,6 +182,23 @@ export class PoliciesController {
     const input = validBody(DryRunContract, body ?? {});
     const now = Date.now();
     return this.dryRuns.run(policy, now - (input.sinceMinutes ?? 60) * MINUTE_MS, now);
+  }
+
+  @Get('bundle-token')
+  @ApiResponse({
+    status: 200,
+    description:
+      "{ token, bundlePath }: the bearer token this tenant's OPA agents use for its bundle (derived from POLICY_BUNDLE_TOKEN); 404 while that is unset.",
+  })
+  bundleToken(@Param('tenantId') rawTenant: string) {
+    const tenantId = tenantParam(rawTenant);
+    if (this.config.bundleToken === undefined) {
+      throw new NotFoundException('POLICY_BUNDLE_TOKEN is not set: bundles are off');
+    }
+    return {
+      token: bundleTokenFor(this.config.bundleToken, tenantId),
+      bundlePath: `/v1/tenants/${tenantId}/bundle.tar.gz`,
+    };
   }
 
   @Get('policy-settings')

@@ -63,7 +63,7 @@ export const policyEnv = {
   POLICY_BUNDLE_TOKEN: env.optionalString({
     secret: true,
     description:
-      'Bearer token OPA agents present to fetch bundles (read-only); the bundle endpoint answers 404 while it is unset.',
+      "Secret each tenant's bundle token is derived from (GET /v1/tenants/{tenant}/bundle-token); OPA agents hold only their tenant's token; bundles answer 404 while it is unset.",
   }),
 };
 

@@ -39,7 +39,7 @@ const tag = uniqueTag('policy');
 const prefix = `${tag}.`;
 const topics = topicRegistry(prefix);
 const adminToken = uniqueTag('admin');
-const bundleToken = uniqueTag('bundle');
+const bundleSecret = uniqueTag('bundle');
 const tenant = uniqueTag('acme');
 const autoTenant = uniqueTag('auto');
 const expiryTenant = uniqueTag('expiry');
@@ -107,7 +107,7 @@ describe('policy-generator', () => {
           ...common,
           POLICY_CONSUMER_GROUP: `${prefix}policy`,
           POLICY_ADMIN_TOKEN: adminToken,
-          POLICY_BUNDLE_TOKEN: bundleToken,
+          POLICY_BUNDLE_TOKEN: bundleSecret,
           POLICY_AUTO_ACTIVATE: `${autoTenant}=0.8`,
           POLICY_EXPIRY_SECONDS: '3600',
         },
@@ -204,6 +204,15 @@ describe('policy-generator', () => {
   }
 
   const toolDenyId = () => policyIdOf(tenant, 'tool_deny', 'agent:agent-7');
+
+  /** The tenant's bundle token, as an operator gets it for the tenant's OPA agents. */
+  async function bundleTokenOf(tenantId: string): Promise<string> {
+    const res = await fetch(`${policies.baseUrl}/v1/tenants/${tenantId}/bundle-token`, {
+      headers: admin,
+    });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { token: string }).token;
+  }
 
   it('turns repeated alerts into a proposal with its evidence and the expected confidence', async () => {
     const id = toolDenyId();
@@ -302,6 +311,7 @@ describe('policy-generator', () => {
 
   it('lets a person approve, and OPA and sentinel-ingest then enforce the policy', async () => {
     const id = toolDenyId();
+    const bundleToken = await bundleTokenOf(tenant);
     const opaPort = await freePort();
     writeFileSync(
       join(opaDir, 'config.yaml'),
@@ -449,12 +459,16 @@ describe('policy-generator', () => {
     expect(report.agents.map((a) => a.agentId)).toEqual(['agent-7']);
   });
 
-  it('serves the bundle with an ETag, and only with the bundle token', async () => {
+  it("serves the bundle with an ETag, and only with the tenant's own bundle token", async () => {
     const url = `${policies.baseUrl}/v1/tenants/${tenant}/bundle.tar.gz`;
-    expect((await fetch(url)).status).toBe(401);
-    expect((await fetch(url, { headers: { authorization: `Bearer ${adminToken}` } })).status).toBe(
-      401,
-    );
+    const bundleToken = await bundleTokenOf(tenant);
+    const refused = [undefined, adminToken, bundleSecret, await bundleTokenOf(autoTenant)];
+    for (const token of refused) {
+      const res = await fetch(url, {
+        headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+      });
+      expect(res.status).toBe(401);
+    }
     const first = await fetch(url, { headers: { authorization: `Bearer ${bundleToken}` } });
     expect(first.status).toBe(200);
     expect(first.headers.get('content-type')).toBe('application/gzip');
@@ -470,7 +484,7 @@ describe('policy-generator', () => {
     ).toBeGreaterThanOrEqual(1);
     expect(
       metricValue(metrics, 'ward_policy_bundle_requests_total', { result: 'refused' }),
-    ).toBeGreaterThanOrEqual(2);
+    ).toBeGreaterThanOrEqual(4);
   });
 
   it('lowers and suppresses a pattern that analysts call a false positive', async () => {
