@@ -7,7 +7,15 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { ensureDependencies, ensureInfrastructure, log, ROOT, run } from '../scripts/lib.mjs';
+import {
+  ensureDependencies,
+  ensureInfrastructure,
+  log,
+  pruneScratch,
+  ROOT,
+  run,
+  startScratchRun,
+} from '../scripts/lib.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -18,8 +26,10 @@ ensureDependencies();
 ensureInfrastructure();
 run(process.execPath, ['scripts/run-ts.mjs', 'libs/persistence/src/cli/migrate.ts']);
 
+const scratchRun = startScratchRun();
+process.on('exit', () => pruneScratch(scratchRun));
 const tag = `bench-${Date.now().toString(36)}`;
-const prefix = `${tag}.`;
+const prefix = `scratch.${scratchRun}.${tag}.`;
 const port = 3901;
 const adminToken = `${tag}-admin`;
 

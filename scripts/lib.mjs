@@ -61,7 +61,6 @@ export function ensureInfrastructure() {
   }
 }
 
-/** Installs the pinned command-line tools the tests need (OPA), or checks WARD_OPA, and exports their paths. */
 /** Installs the pinned tools the tests use (OPA, Helm, promtool, Prometheus) and exports WARD_<TOOL> paths. */
 export function ensureTools(tools = ['opa', 'helm', 'promtool', 'prometheus']) {
   for (const tool of tools) {
@@ -89,4 +88,32 @@ export function runTs(entry, args = [], options = {}) {
     env: process.env,
     ...options,
   });
+}
+
+/**
+ * Starts a scratch run: tests and benchmarks put their topics under
+ * `scratch.<run>.` (libs/testing/src/lib/scratch.ts). Deletes what older runs
+ * left behind and exports WARD_SCRATCH_RUN; returns the run id.
+ */
+export function startScratchRun() {
+  const runId = `r${Date.now().toString(36)}`;
+  process.env.WARD_SCRATCH_RUN = runId;
+  pruneScratch();
+  return runId;
+}
+
+/** Deletes scratch topics and groups of `runId` (when given) and of runs older than three hours. */
+export function pruneScratch(runId) {
+  const result = spawnSync(
+    process.execPath,
+    [
+      join(ROOT, 'scripts/run-ts.mjs'),
+      'libs/testing/src/cli/prune-scratch.ts',
+      ...(runId ? [runId] : []),
+    ],
+    { cwd: ROOT, env: process.env, stdio: 'inherit' },
+  );
+  if (result.status !== 0) {
+    console.error(`${paint('33', '[ward]')} could not delete scratch topics; continuing`);
+  }
 }

@@ -3,6 +3,7 @@
 // runs formatting, lint, type checks and unit tests (cached by nx), and the
 // integration and end-to-end suites against the real broker, PostgreSQL and Redis.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import {
   ensureDependencies,
@@ -10,8 +11,10 @@ import {
   ensureTools,
   log,
   paint,
+  pruneScratch,
   ROOT,
   run,
+  startScratchRun,
 } from './lib.mjs';
 
 const RESULTS = join(ROOT, 'tmp/test-results');
@@ -20,6 +23,7 @@ const started = Date.now();
 ensureDependencies();
 ensureInfrastructure();
 ensureTools();
+const scratchRun = startScratchRun();
 rmSync(RESULTS, { recursive: true, force: true });
 mkdirSync(RESULTS, { recursive: true });
 
@@ -29,7 +33,22 @@ run(join(ROOT, 'node_modules/.bin/prettier'), ['--check', '--log-level', 'warn',
 log('lint, type checks and unit tests');
 run(nx, ['run-many', '-t', 'lint', 'typecheck', 'test', '--parallel=2', '--outputStyle=static']);
 log('integration and end-to-end tests (real Kafka, PostgreSQL, Redis)');
-run(nx, ['run-many', '-t', 'int-test', '--parallel=1', '--outputStyle=static']);
+const intTests = spawnSync(
+  nx,
+  ['run-many', '-t', 'int-test', '--parallel=1', '--outputStyle=static'],
+  {
+    cwd: ROOT,
+    env: process.env,
+    stdio: 'inherit',
+  },
+);
+pruneScratch(scratchRun);
+if (intTests.status !== 0) {
+  console.error(
+    `${paint('31', '[ward]')} integration tests failed (exit ${intTests.status ?? intTests.signal})`,
+  );
+  process.exit(intTests.status || 1);
+}
 
 let passed = 0;
 let failed = 0;

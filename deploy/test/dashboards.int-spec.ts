@@ -12,6 +12,7 @@ import {
   startPrometheus,
   startService,
   uniqueTag,
+  scratchPrefix,
 } from '@ward/testing';
 import { stringify } from 'yaml';
 
@@ -29,7 +30,7 @@ const SCENARIOS = join(__dirname, '../demo/detectors');
 const DS_UID = '${DS_PROMETHEUS}';
 
 const tag = uniqueTag('dashboards');
-const prefix = `${tag}.`;
+const prefix = scratchPrefix(tag);
 const topics = topicRegistry(prefix);
 const tenant = tag.replace(/[^A-Za-z0-9]/g, '');
 const adminToken = uniqueTag('admin');

@@ -10,6 +10,7 @@ import {
   startService,
   TopicRecorder,
   uniqueTag,
+  scratchPrefix,
 } from '@ward/testing';
 import { type Kafka } from 'kafkajs';
 import { Client } from 'pg';
@@ -23,7 +24,7 @@ import { Client } from 'pg';
  */
 const DIR = join(__dirname, '../../../deploy/demo/detectors');
 const tag = uniqueTag('detectors');
-const prefix = `${tag}.`;
+const prefix = scratchPrefix(tag);
 const topics = topicRegistry(prefix);
 const tenant = tag.replace(/[^A-Za-z0-9]/g, '');
 const adminToken = uniqueTag('admin');

@@ -10,6 +10,7 @@ import {
   TopicRecorder,
   toNdjson,
   uniqueTag,
+  scratchPrefix,
 } from '@ward/testing';
 import Redis from 'ioredis';
 import { type Kafka, type Producer } from 'kafkajs';
@@ -22,7 +23,7 @@ import { Client } from 'pg';
  * the topic, in PostgreSQL and as a cooldown in Redis.
  */
 const tag = uniqueTag('e2e');
-const prefix = `${tag}.`;
+const prefix = scratchPrefix(tag);
 const topics = topicRegistry(prefix);
 const tenant = tag.replace(/[^A-Za-z0-9]/g, '');
 const redisPrefix = `${tag}:`;

@@ -7,3 +7,4 @@ export * from './lib/metrics';
 export * from './lib/opa';
 export * from './lib/prometheus';
 export * from './lib/helm';
+export * from './lib/scratch';

@@ -7,14 +7,14 @@ import {
   topicRegistry,
 } from '@ward/contracts';
 import { createKafka } from '@ward/messaging';
-import { eventually, infraEnv, TopicRecorder, uniqueTag } from '@ward/testing';
+import { eventually, infraEnv, TopicRecorder, uniqueTag, scratchPrefix } from '@ward/testing';
 import { type Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { createMonitorApp } from '../app';
 import { loadMonitorConfig } from '../config/monitor.config';
 
 const tag = uniqueTag('monitor');
-const prefix = `${tag}.`;
+const prefix = scratchPrefix(tag);
 const topics = topicRegistry(prefix);
 const tenant = tag.replace(/[^A-Za-z0-9]/g, '');
 const WINDOW = 60_000;

@@ -14,6 +14,7 @@ import {
   startService,
   TopicRecorder,
   uniqueTag,
+  scratchPrefix,
 } from '@ward/testing';
 import { type Kafka } from 'kafkajs';
 import { Client } from 'pg';
@@ -118,7 +119,7 @@ describe('behavioral-monitor gives the same answer however the stream is consume
   });
 
   async function scenario(name: string): Promise<Scenario> {
-    const prefix = `${run}-${name}.`;
+    const prefix = scratchPrefix(`${run}-${name}`);
     const kafka = createKafka({
       brokers: env.KAFKA_BROKERS.split(','),
       clientId: 'test',

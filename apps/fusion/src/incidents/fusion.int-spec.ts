@@ -18,6 +18,7 @@ import {
   startService,
   TopicRecorder,
   uniqueTag,
+  scratchPrefix,
 } from '@ward/testing';
 import { type Kafka, type Producer } from 'kafkajs';
 import { Client } from 'pg';
@@ -29,7 +30,7 @@ import { Client } from 'pg';
  */
 const env = infraEnv();
 const tag = uniqueTag('fusion');
-const prefix = `${tag}.`;
+const prefix = scratchPrefix(tag);
 const topics = topicRegistry(prefix);
 const token = uniqueTag('token');
 const T0 = Date.UTC(2026, 0, 5, 9, 0);

@@ -23,6 +23,7 @@ import {
   startService,
   TopicRecorder,
   uniqueTag,
+  scratchPrefix,
 } from '@ward/testing';
 import { type Kafka, type Producer } from 'kafkajs';
 import { Client } from 'pg';
@@ -36,7 +37,7 @@ import { Client } from 'pg';
  */
 const env = infraEnv();
 const tag = uniqueTag('policy');
-const prefix = `${tag}.`;
+const prefix = scratchPrefix(tag);
 const topics = topicRegistry(prefix);
 const adminToken = uniqueTag('admin');
 const bundleSecret = uniqueTag('bundle');

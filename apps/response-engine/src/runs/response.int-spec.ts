@@ -25,6 +25,7 @@ import {
   startService,
   TopicRecorder,
   uniqueTag,
+  scratchPrefix,
 } from '@ward/testing';
 import { type Kafka, type Producer } from 'kafkajs';
 import { Client } from 'pg';
@@ -37,7 +38,7 @@ import { Client } from 'pg';
  */
 const env = infraEnv();
 const tag = uniqueTag('respond');
-const prefix = `${tag}.`;
+const prefix = scratchPrefix(tag);
 const topics = topicRegistry(prefix);
 const token = uniqueTag('token');
 const tenant = tag.replace(/[^A-Za-z0-9]/g, '');
@@ -725,7 +726,7 @@ describe('response-engine', () => {
   });
 
   it('records what would have happened in dry-run mode, and does nothing', async () => {
-    const dryPrefix = `${tag}-dry.`;
+    const dryPrefix = scratchPrefix(`${tag}-dry`);
     const dry = await startService(
       'response-engine',
       {

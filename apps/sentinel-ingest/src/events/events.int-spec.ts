@@ -1,14 +1,21 @@
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type BehavioralEvent, topicRegistry } from '@ward/contracts';
 import { createKafka } from '@ward/messaging';
-import { infraEnv, metricValue, TopicRecorder, toNdjson, uniqueTag } from '@ward/testing';
+import {
+  infraEnv,
+  metricValue,
+  TopicRecorder,
+  toNdjson,
+  uniqueTag,
+  scratchPrefix,
+} from '@ward/testing';
 import { gzipSync } from 'node:zlib';
 import { Client } from 'pg';
 import { createIngestApp } from '../app';
 import { loadIngestConfig } from '../config/ingest.config';
 import { type IngestResultDto } from './events.dto';
 
-const prefix = `${uniqueTag('ingest')}.`;
+const prefix = scratchPrefix(uniqueTag('ingest'));
 const topics = topicRegistry(prefix);
 const tenant = uniqueTag('acme').replace(/[^A-Za-z0-9-]/g, '');
 const adminToken = uniqueTag('admin-token');

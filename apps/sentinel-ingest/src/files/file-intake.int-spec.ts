@@ -1,7 +1,7 @@
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { allTopics, type BehavioralEvent, type DeadLetter, topicRegistry } from '@ward/contracts';
 import { createKafka, ensureTopics } from '@ward/messaging';
-import { eventually, infraEnv, TopicRecorder, uniqueTag } from '@ward/testing';
+import { eventually, infraEnv, TopicRecorder, uniqueTag, scratchPrefix } from '@ward/testing';
 import { appendFileSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { loadIngestConfig } from '../config/ingest.config';
 import { FileIntakeService } from './file-intake.service';
 
 const tag = uniqueTag('files');
-const prefix = `${tag}.`;
+const prefix = scratchPrefix(tag);
 const topics = topicRegistry(prefix);
 const tenant = tag.replace(/[^A-Za-z0-9-]/g, '');
 const now = Date.now();

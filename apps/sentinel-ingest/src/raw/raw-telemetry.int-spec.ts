@@ -1,14 +1,14 @@
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type BehavioralEvent, type DeadLetter, topicRegistry } from '@ward/contracts';
 import { createKafka } from '@ward/messaging';
-import { eventually, infraEnv, TopicRecorder, uniqueTag } from '@ward/testing';
+import { eventually, infraEnv, TopicRecorder, uniqueTag, scratchPrefix } from '@ward/testing';
 import { type Producer } from 'kafkajs';
 import { createIngestApp } from '../app';
 import { loadIngestConfig } from '../config/ingest.config';
 import { mcpCall, otlpExport } from './fixtures';
 
 const tag = uniqueTag('raw');
-const prefix = `${tag}.`;
+const prefix = scratchPrefix(tag);
 const topics = topicRegistry(prefix);
 const tenant = tag.replace(/[^A-Za-z0-9-]/g, '');
 

@@ -7,14 +7,14 @@ import {
   topicRegistry,
 } from '@ward/contracts';
 import { MetricsService, ObservabilityModule, ReadinessService } from '@ward/observability';
-import { eventually, infraEnv, TopicRecorder, uniqueTag } from '@ward/testing';
+import { eventually, infraEnv, TopicRecorder, uniqueTag, scratchPrefix } from '@ward/testing';
 import { type Kafka, type Producer } from 'kafkajs';
 import { PoisonMessageError, TransientError } from './errors';
 import { createKafka } from './kafka-client';
 import { MessagingModule } from './messaging.module';
 import { type BatchOutcome, type InboundMessage, type TopicHandler } from './topic-handler';
 
-const prefix = `${uniqueTag('msg')}.`;
+const prefix = scratchPrefix(uniqueTag('msg'));
 const topics = topicRegistry(prefix);
 const groupId = `${prefix}consumer`;
 

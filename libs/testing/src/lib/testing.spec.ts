@@ -2,6 +2,7 @@ import { callSeries, toNdjson } from './factories';
 import { infraEnv } from './infra-env';
 import { metricValue } from './metrics';
 import { eventually } from './wait';
+import { scratchNamesToPrune, scratchPrefix, scratchRunId } from './scratch';
 
 describe('eventually', () => {
   it('returns the first defined value', async () => {
@@ -62,5 +63,32 @@ describe('metricValue', () => {
     expect(metricValue(text, 'x_total', { route: '/healthz' })).toBe(2);
     expect(metricValue(text, 'x_total', { route: '/nope' })).toBeUndefined();
     expect(metricValue(text, 'x_total_sum')).toBe(3);
+  });
+});
+
+describe('scratch topics', () => {
+  const now = Date.UTC(2026, 10, 23, 12);
+  const hour = 3_600_000;
+  const current = scratchRunId(now - 60_000);
+  const old = scratchRunId(now - 4 * hour);
+  const recent = scratchRunId(now - hour);
+
+  it('picks the given run and runs older than the age limit, never other names', () => {
+    const names = [
+      `scratch.${current}.monitor-1.ward.threat-alerts.v1`,
+      `scratch.${old}.e2e-2.ward.dlq.v1`,
+      `scratch.${recent}.fusion-3.ward.incidents.v1`,
+      'ward.behavioral-events.v1',
+      'tenant-a.ward.dlq.v1',
+      '__consumer_offsets',
+      'scratch.not-a-run.ward.dlq.v1',
+    ];
+    expect(scratchNamesToPrune(names, { now, run: current })).toEqual([names[0], names[1]]);
+    expect(scratchNamesToPrune(names, { now })).toEqual([names[1]]);
+  });
+
+  it('prefixes topics by run and refuses tags that would change the topic name', () => {
+    expect(scratchPrefix('monitor-abc')).toMatch(/^scratch\.r[0-9a-z]+\.monitor-abc\.$/);
+    expect(() => scratchPrefix('a.b')).toThrow(/scratch tag/);
   });
 });
