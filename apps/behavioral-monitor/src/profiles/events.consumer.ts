@@ -113,19 +113,26 @@ export class EventsConsumer implements TopicHandler<typeof BehavioralEventContra
         context.lastOffset,
         messages,
       );
-      const emitted = await this.alerts.emit(result.alerts);
-      await this.producer.send(
-        this.admin.topics.agentControl.name,
-        result.controls.map((c) => ({ key: agentKey(c.tenantId, c.agentId), value: c })),
-      );
-      const end = this.checkpointDuration.startTimer();
+      let emitted: Awaited<ReturnType<AlertsService['emit']>>;
       try {
-        await result.checkpoint();
+        emitted = await this.alerts.emit(result.alerts);
+        await this.producer.send(
+          this.admin.topics.agentControl.name,
+          result.controls.map((c) => ({ key: agentKey(c.tenantId, c.agentId), value: c })),
+        );
+        const end = this.checkpointDuration.startTimer();
+        try {
+          await result.checkpoint();
+        } catch (error) {
+          this.checkpointFailures.inc();
+          throw error;
+        }
+        end();
       } catch (error) {
-        this.checkpointFailures.inc();
+        // Applied in memory, not checkpointed: the retry starts from the checkpoint.
+        this.profiles.discard(context.partition);
         throw error;
       }
-      end();
 
       this.events.inc(result.profiled);
       for (const m of messages) {

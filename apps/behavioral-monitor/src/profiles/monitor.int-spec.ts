@@ -109,6 +109,7 @@ describe('behavioral-monitor against the real broker, PostgreSQL and Redis', () 
     };
     expect(report.ready).toBe(true);
     expect(Object.keys(report.checks).sort()).toEqual([
+      'kafka',
       'kafka-consumer',
       'kafka-producer',
       'postgres',

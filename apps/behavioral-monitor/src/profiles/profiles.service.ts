@@ -135,6 +135,16 @@ export class ProfilesService {
     }
   }
 
+  /**
+   * Drops what this instance holds for a partition, so the next batch reloads
+   * it from the last checkpoint. For a batch that was applied in memory but
+   * whose alerts, controls or checkpoint did not get through: retrying it on
+   * the updated profiles would count its events twice.
+   */
+  discard(partition: number): void {
+    this.partitions.delete(partition);
+  }
+
   /** Applies an operator's baseline reset to an agent this instance holds, and checkpoints it. */
   async reset(tenantId: string, agentId: string, seq: number, topic: string): Promise<boolean> {
     const key = agentKey(tenantId, agentId);

@@ -127,14 +127,19 @@ export class OperatorActionsService implements OnApplicationBootstrap, OnModuleD
       control.tenantId,
       control.agentId,
     );
+    // What the playbook asked for is its configured tier. The record this
+    // monitor publishes after applying it carries the same configured tier
+    // (and the effective tier, which can be higher): comparing `tier` would
+    // read that record as a new, higher request and apply it a second time.
+    const requested = control.configuredTier ?? control.tier;
     const current = summary?.configuredTier ?? 1;
-    if (control.tier <= current) {
+    if (requested <= current) {
       return false;
     }
     await this.setTier({
       tenantId: control.tenantId,
       agentId: control.agentId,
-      tier: control.tier,
+      tier: requested,
       reason: control.reason,
       actor: control.actor ?? 'response-engine',
       source: 'response-engine',

@@ -70,7 +70,11 @@ export class IntelService implements OnApplicationBootstrap, OnModuleDestroy {
       return;
     }
     await this.refresh();
-    this.timer = setInterval(() => void this.refresh(), this.config.intel.refreshMs);
+    this.timer = setInterval(() => {
+      this.refresh().catch((error: unknown) =>
+        this.logger.warn(`refreshing threat-intel feeds failed: ${String(error)}`),
+      );
+    }, this.config.intel.refreshMs);
     this.timer.unref();
   }
 

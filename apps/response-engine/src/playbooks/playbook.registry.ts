@@ -36,7 +36,11 @@ export class PlaybookRegistry implements OnApplicationBootstrap, OnModuleDestroy
 
   async onApplicationBootstrap(): Promise<void> {
     await this.reload();
-    this.timer = setInterval(() => void this.reload(), this.config.reloadMs);
+    this.timer = setInterval(() => {
+      this.reload().catch((error: unknown) =>
+        this.logger.warn(`reloading playbooks failed: ${String(error)}`),
+      );
+    }, this.config.reloadMs);
     this.timer.unref();
   }
 

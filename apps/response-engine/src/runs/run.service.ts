@@ -104,11 +104,18 @@ export class RunService implements OnApplicationBootstrap, OnModuleDestroy {
 
   async onApplicationBootstrap(): Promise<void> {
     this.subscriber = this.redis.duplicate();
+    // Reconnects by itself; the readiness check on the main client reports the outage.
+    this.subscriber.on('error', () => undefined);
     await this.subscriber.subscribe(this.key(WAKE_CHANNEL));
     this.subscriber.on('message', (_channel: string, runId: string) => {
       void this.kick(runId);
     });
-    this.timer = setInterval(() => void this.sweep(), this.config.sweepMs);
+    // Without Redis (the sweep lock) or PostgreSQL a sweep fails; the next one retries.
+    this.timer = setInterval(() => {
+      this.sweep().catch((error: unknown) =>
+        this.logger.warn(`sweep failed, retrying in ${this.config.sweepMs} ms: ${String(error)}`),
+      );
+    }, this.config.sweepMs);
     this.timer.unref();
   }
 

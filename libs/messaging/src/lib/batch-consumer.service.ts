@@ -86,6 +86,18 @@ export class BatchConsumer implements OnApplicationBootstrap, OnModuleDestroy {
         this.joined = false;
       });
     }
+    // kafkajs restarts itself after retriable errors only. An error it deems
+    // final (e.g. "Failed to find group coordinator" while the broker is
+    // down) would leave the service running with no consumer: start again
+    // with backoff until the broker answers.
+    this.consumer.on(CRASH, (event) => {
+      if (!event.payload.restart && !this.stopping) {
+        this.logger.error(
+          `consumer ${options.groupId} stopped on ${String(event.payload.error)}; starting it again`,
+        );
+        void this.restart();
+      }
+    });
     readiness.register('kafka-consumer', () =>
       Promise.resolve(this.joined ? true : `consumer group ${options.groupId} not joined`),
     );
@@ -93,6 +105,26 @@ export class BatchConsumer implements OnApplicationBootstrap, OnModuleDestroy {
 
   get topics(): string[] {
     return [...this.routes.keys()];
+  }
+
+  private async restart(): Promise<void> {
+    for (let attempt = 0; !this.stopping; attempt++) {
+      await sleep(backoffDelay(attempt, RETRY_BASE_MS, 30_000), this.stopSignal.signal).catch(
+        () => undefined,
+      );
+      if (this.stopping) {
+        return;
+      }
+      try {
+        await this.consumer.disconnect().catch(() => undefined);
+        await this.onApplicationBootstrap();
+        return;
+      } catch (error) {
+        this.logger.warn(
+          `starting consumer ${this.options.groupId} again failed: ${String(error)}`,
+        );
+      }
+    }
   }
 
   async onApplicationBootstrap(): Promise<void> {

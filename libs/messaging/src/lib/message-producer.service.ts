@@ -1,7 +1,15 @@
-import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { ReadinessService } from '@ward/observability';
 import { Kafka, type Message, type Producer } from 'kafkajs';
+import { BrokerProbe } from './broker-probe';
 import { MessagingMetrics } from './messaging.metrics';
+import { KAFKA_CONNECTION_OPTIONS, type KafkaConnectionOptions } from './messaging.options';
 
 export interface OutboundMessage {
   readonly key: string | null;
@@ -24,6 +32,7 @@ export class MessageProducer implements OnModuleInit, OnApplicationShutdown {
     kafka: Kafka,
     private readonly metrics: MessagingMetrics,
     readiness: ReadinessService,
+    @Inject(KAFKA_CONNECTION_OPTIONS) connection: KafkaConnectionOptions,
   ) {
     this.producer = kafka.producer({
       idempotent: true,
@@ -36,6 +45,8 @@ export class MessageProducer implements OnModuleInit, OnApplicationShutdown {
     readiness.register('kafka-producer', () =>
       Promise.resolve(this.connected ? true : 'producer not connected'),
     );
+    const brokers = new BrokerProbe(connection.brokers);
+    readiness.register('kafka', () => brokers.check());
   }
 
   async onModuleInit(): Promise<void> {

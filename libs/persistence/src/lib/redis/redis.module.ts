@@ -3,6 +3,7 @@ import {
   Global,
   Inject,
   Injectable,
+  Logger,
   Module,
   type OnApplicationShutdown,
   type Type,
@@ -27,13 +28,31 @@ export interface RedisRootOptions {
 export const REDIS_OPTIONS = Symbol('REDIS_OPTIONS');
 
 export function createRedis(options: RedisOptions): Redis {
-  return new Redis(options.url, {
+  const redis = new Redis(options.url, {
     keyPrefix: options.keyPrefix,
     lazyConnect: true,
     maxRetriesPerRequest: 3,
     enableOfflineQueue: true,
     connectionName: 'ward',
   });
+  // ioredis reconnects by itself; without a listener every failed attempt is
+  // printed as an "Unhandled error event". One line per outage instead: the
+  // readiness check (and whatever command failed) reports the rest.
+  const logger = new Logger('Redis');
+  let down = false;
+  redis.on('error', (error: Error) => {
+    if (!down) {
+      down = true;
+      logger.warn(`connection lost, reconnecting: ${error.message}`);
+    }
+  });
+  redis.on('ready', () => {
+    if (down) {
+      down = false;
+      logger.log('connection restored');
+    }
+  });
+  return redis;
 }
 
 @Injectable()
@@ -63,9 +82,12 @@ export class RedisModule {
           useFactory: async (opts: RedisOptions, readiness: ReadinessService) => {
             const redis = createRedis(opts);
             await redis.connect();
-            readiness.register('redis', async () =>
-              (await redis.ping()) === 'PONG' ? true : 'no PONG',
-            );
+            readiness.register('redis', async () => {
+              if (redis.status !== 'ready') {
+                return `redis connection ${redis.status}`;
+              }
+              return (await redis.ping()) === 'PONG' ? true : 'no PONG';
+            });
             return redis;
           },
         },
