@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: installs what is missing, brings up the real infrastructure, then
 // runs formatting, lint, type checks and unit tests (cached by nx), and the
-// integration and end-to-end suites against the real broker, PostgreSQL and Redis.
+// integration and end-to-end suites against the real broker, PostgreSQL and
+// Redis, then the fault tests (apps/faults, also `npm run test:faults`).
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -42,12 +43,27 @@ const intTests = spawnSync(
     stdio: 'inherit',
   },
 );
-pruneScratch(scratchRun);
 if (intTests.status !== 0) {
+  pruneScratch(scratchRun);
   console.error(
     `${paint('31', '[ward]')} integration tests failed (exit ${intTests.status ?? intTests.signal})`,
   );
   process.exit(intTests.status || 1);
+}
+// Last and alone: they stop and restart the local PostgreSQL (and a broker and
+// Redis of their own), so nothing else may run against it meanwhile.
+log('fault tests (kill -9 each service, restart Kafka and PostgreSQL, stop Redis)');
+const faultTests = spawnSync(nx, ['run', 'faults:fault-test', '--outputStyle=static'], {
+  cwd: ROOT,
+  env: process.env,
+  stdio: 'inherit',
+});
+pruneScratch(scratchRun);
+if (faultTests.status !== 0) {
+  console.error(
+    `${paint('31', '[ward]')} fault tests failed; timeline and service output in tmp/faults/`,
+  );
+  process.exit(faultTests.status || 1);
 }
 
 let passed = 0;

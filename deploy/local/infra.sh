@@ -2,11 +2,17 @@
 # Ward's local infrastructure: a real single-node Apache Kafka (KRaft) broker run
 # from the Maven Central jars, PostgreSQL and Redis from Debian's packages.
 #
-#   deploy/local/infra.sh up      start what is not running, wait until ready, write $WARD_HOME/env
-#   deploy/local/infra.sh down    stop what this script started
-#   deploy/local/infra.sh status  one line per part; exit 0 only if all are up
-#   deploy/local/infra.sh env     print the connection settings
-#   deploy/local/infra.sh logs    print where each part logs
+#   deploy/local/infra.sh up [part...]       start what is not running, wait until ready, write $WARD_HOME/env
+#   deploy/local/infra.sh down [part...]     stop what this script started
+#   deploy/local/infra.sh restart <part...>  stop and start again (postgres: the local cluster, even if not ours)
+#   deploy/local/infra.sh stop <part...>     stop now (postgres: the local cluster, even if not ours); `up` starts again
+#   deploy/local/infra.sh status             one line per part; exit 0 only if all are up
+#   deploy/local/infra.sh env                print the connection settings
+#   deploy/local/infra.sh logs               print where each part logs
+#
+# A part is kafka, postgres or redis (all three when none is named). The fault
+# tests run a second broker and Redis with WARD_HOME, WARD_KAFKA_PORT,
+# WARD_KAFKA_CONTROLLER_PORT and WARD_REDIS_PORT of their own.
 #
 # KAFKA_BROKERS, DATABASE_URL and REDIS_URL override everything: when one is set,
 # nothing local is started for that part, it is only checked.
@@ -21,14 +27,14 @@ REDIS_PORT="${WARD_REDIS_PORT:-6379}"
 READY_TIMEOUT="${WARD_READY_TIMEOUT:-240}"
 
 KAFKA_HOME="$WARD_HOME/kafka"
-KAFKA_LIBS="$KAFKA_HOME/libs"
+KAFKA_LIBS="${WARD_KAFKA_LIBS:-$KAFKA_HOME/libs}"
 LOGS="$WARD_HOME/logs"
 RUN="$WARD_HOME/run"
 
 say() { echo "[infra] $*"; }
 die() { echo "[infra] error: $*" >&2; exit 1; }
 
-usage() { sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 can_install() {
   [[ -z "${WARD_NO_APT:-}" ]] || return 1
@@ -225,6 +231,24 @@ SQL
   say "postgres: ready on 127.0.0.1:$port (database ward)"
 }
 
+pg_restart() {
+  [[ -z "${DATABASE_URL:-}" ]] || die "DATABASE_URL points elsewhere: restart that server yourself"
+  read -r version name port _ <<<"$(pg_cluster)"
+  [[ -n "${version:-}" ]] || die "no local PostgreSQL cluster to restart"
+  say "postgres: restarting cluster $version/$name"
+  as_root pg_ctlcluster "$version" "$name" restart >>"$LOGS/postgres-setup.log" 2>&1 || die "postgres did not restart"
+  wait_for "postgres" pg_isready -q -h 127.0.0.1 -p "$port" || die "postgres is not accepting connections on 127.0.0.1:$port"
+  say "postgres: ready"
+}
+
+pg_stop() {
+  [[ -z "${DATABASE_URL:-}" ]] || die "DATABASE_URL points elsewhere: stop that server yourself"
+  read -r version name _ _ <<<"$(pg_cluster)"
+  [[ -n "${version:-}" ]] || die "no local PostgreSQL cluster to stop"
+  say "postgres: stopping cluster $version/$name"
+  as_root pg_ctlcluster "$version" "$name" stop >>"$LOGS/postgres-setup.log" 2>&1 || die "postgres did not stop"
+}
+
 pg_down() {
   if [[ -f "$PG_STARTED_MARK" ]]; then
     read -r version name _ _ <<<"$(pg_cluster)"
@@ -304,26 +328,58 @@ cmd_status() {
   return $ok
 }
 
+WANT_KAFKA="" WANT_PG="" WANT_REDIS=""
+parts() { # selects the parts named (all when none)
+  if [[ $# -eq 0 ]]; then WANT_KAFKA=1 WANT_PG=1 WANT_REDIS=1; return; fi
+  local part
+  for part in "$@"; do
+    case "$part" in
+      kafka) WANT_KAFKA=1 ;;
+      postgres) WANT_PG=1 ;;
+      redis) WANT_REDIS=1 ;;
+      *) die "unknown part '$part' (kafka, postgres or redis)" ;;
+    esac
+  done
+}
+
 main() {
   local command="${1:-}"
   case "$command" in
     -h|--help|help|"") usage; [[ -n "$command" ]] ;;
     up)
       mkdir -p "$LOGS" "$RUN"
+      shift; parts "$@"
       # The response-engine tests make a throwaway CA for syslog over TLS.
       command -v openssl >/dev/null || apt_install openssl
-      kafka_up
-      pg_up
-      redis_up
+      [[ -z "$WANT_KAFKA" ]] || kafka_up
+      [[ -z "$WANT_PG" ]] || pg_up
+      [[ -z "$WANT_REDIS" ]] || redis_up
       write_env
       say "ready; connection settings in $WARD_HOME/env:"
       sed 's/^/[infra]   /; s#//ward:ward@#//ward:***@#' "$WARD_HOME/env"
       ;;
     down)
       mkdir -p "$RUN"
-      kafka_down
-      redis_down
-      pg_down
+      shift; parts "$@"
+      [[ -z "$WANT_KAFKA" ]] || kafka_down
+      [[ -z "$WANT_REDIS" ]] || redis_down
+      [[ -z "$WANT_PG" ]] || pg_down
+      ;;
+    stop)
+      mkdir -p "$LOGS" "$RUN"
+      shift; [[ $# -gt 0 ]] || die "stop needs a part: kafka, postgres or redis"
+      parts "$@"
+      [[ -z "$WANT_KAFKA" ]] || kafka_down
+      [[ -z "$WANT_REDIS" ]] || redis_down
+      [[ -z "$WANT_PG" ]] || pg_stop
+      ;;
+    restart)
+      mkdir -p "$LOGS" "$RUN"
+      shift; [[ $# -gt 0 ]] || die "restart needs a part: kafka, postgres or redis"
+      parts "$@"
+      if [[ -n "$WANT_KAFKA" ]]; then kafka_down; kafka_up; fi
+      [[ -z "$WANT_PG" ]] || pg_restart
+      if [[ -n "$WANT_REDIS" ]]; then redis_down; redis_up; fi
       ;;
     status) mkdir -p "$RUN"; cmd_status ;;
     env) [[ -f "$WARD_HOME/env" ]] || die "no $WARD_HOME/env yet: run '$0 up' first"; cat "$WARD_HOME/env" ;;

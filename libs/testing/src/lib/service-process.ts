@@ -9,6 +9,8 @@ export interface ServiceProcess {
   readonly baseUrl: string;
   readonly output: string[];
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Sends a signal to the service's process group without waiting (SIGSTOP/SIGCONT to pause it). */
+  signal(signal: NodeJS.Signals): void;
 }
 
 /** Services started by this test process and not yet exited. */
@@ -95,6 +97,7 @@ export async function startService(
     name,
     baseUrl,
     output,
+    signal: signalGroup,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (exitCode !== undefined) {
         return exitCode;
