@@ -1,12 +1,16 @@
 #!/usr/bin/env node
 // `npm run bench`: measures what users ask first, against the real broker,
-// PostgreSQL and Redis, and writes docs/BENCHMARKS.md and
-// docs/benchmarks/latest.json. Each figure is the median of several runs with
-// min and max; every ratio is against a baseline measured in the same run.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+// PostgreSQL and Redis, and writes docs/benchmarks/latest.json and, from it,
+// docs/BENCHMARKS.md (bench/report.mjs). Each figure is the median of several
+// runs with min and max; every ratio is against a baseline measured in the
+// same run.
+//
+//   BENCH_ONLY=monitor,latency npm run bench   re-measure some sections, keep the rest
+//   node bench/run.mjs --render                only re-render the page from latest.json
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   ensureDependencies,
   ensureInfrastructure,
@@ -15,23 +19,42 @@ import {
   ROOT,
   run,
   startScratchRun,
+  wardHome,
 } from '../scripts/lib.mjs';
+import { renderBenchmarks } from './report.mjs';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
-const BATCH = Number(process.env.BENCH_BATCH ?? 500);
+const LATEST = join(ROOT, 'docs/benchmarks/latest.json');
+const PAGE = join(ROOT, 'docs/BENCHMARKS.md');
+const SECTIONS = ['ingest', 'policies', 'memory', 'monitor', 'latency', 'fusion', 'response'];
 
-ensureDependencies();
-ensureInfrastructure();
-run(process.execPath, ['scripts/run-ts.mjs', 'libs/persistence/src/cli/migrate.ts']);
-
-const scratchRun = startScratchRun();
-process.on('exit', () => pruneScratch(scratchRun));
-const tag = `bench-${Date.now().toString(36)}`;
-const prefix = `scratch.${scratchRun}.${tag}.`;
-const port = 3901;
-const adminToken = `${tag}-admin`;
+const num = (name, fallback) => Number(process.env[name] ?? fallback);
+const RUNS = num('BENCH_RUNS', 5);
+/** Runs of the sections that start services and fill topics (about a minute each section per run). */
+const SLOW_RUNS = num('BENCH_SLOW_RUNS', Math.min(RUNS, 3));
+const SECONDS = num('BENCH_SECONDS', 10);
+const CONNECTIONS = num('BENCH_CONNECTIONS', 8);
+const BATCH = num('BENCH_BATCH', 500);
+const PROFILE_SECONDS = num('BENCH_PROFILE_SECONDS', 6);
+const MONITOR = {
+  events: num('BENCH_MONITOR_EVENTS', 200_000),
+  agents: num('BENCH_MONITOR_AGENTS', 2_000),
+  windows: num('BENCH_MONITOR_WINDOWS', 5),
+};
+const LATENCY = {
+  seconds: num('BENCH_LATENCY_SECONDS', 30),
+  rate: num('BENCH_LATENCY_RATE', 2_000),
+  spikesPerSecond: num('BENCH_LATENCY_SPIKES', 4),
+  agents: num('BENCH_LATENCY_AGENTS', 1_000),
+};
+const FUSION = {
+  alerts: num('BENCH_FUSION_ALERTS', 4_000),
+  tenants: num('BENCH_FUSION_TENANTS', 20),
+  agentsPerTenant: num('BENCH_FUSION_AGENTS', 100),
+};
+const RESPONSE = {
+  incidents: num('BENCH_RESPONSE_INCIDENTS', 600),
+  tenants: num('BENCH_RESPONSE_TENANTS', 10),
+};
 
 const stats = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -42,6 +65,56 @@ const stats = (values) => {
     runs: sorted.length,
   };
 };
+
+/**
+ * The page through prettier (paragraphs rewrapped at 80 columns, tables
+ * aligned), so a later `npx prettier --write` changes nothing.
+ */
+async function writePage(results) {
+  const prettier = await import('prettier');
+  const options = (await prettier.resolveConfig(PAGE)) ?? {};
+  const page = await prettier.format(renderBenchmarks(results), {
+    ...options,
+    filepath: PAGE,
+    proseWrap: 'always',
+    printWidth: 80,
+  });
+  writeFileSync(PAGE, page);
+}
+
+function previousResults() {
+  return existsSync(LATEST) ? JSON.parse(readFileSync(LATEST, 'utf8')) : {};
+}
+
+if (process.argv.includes('--render')) {
+  await writePage(previousResults());
+  log('rendered docs/BENCHMARKS.md from docs/benchmarks/latest.json');
+  process.exit(0);
+}
+
+const only = (process.env.BENCH_ONLY ?? '')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
+for (const s of only) {
+  if (!SECTIONS.includes(s)) {
+    console.error(`BENCH_ONLY: unknown section ${s} (one of ${SECTIONS.join(', ')})`);
+    process.exit(2);
+  }
+}
+const wanted = (section) => only.length === 0 || only.includes(section);
+
+const started = Date.now();
+ensureDependencies();
+ensureInfrastructure();
+run(process.execPath, ['scripts/run-ts.mjs', 'libs/persistence/src/cli/migrate.ts']);
+
+const scratchRun = startScratchRun();
+process.on('exit', () => pruneScratch(scratchRun));
+const tag = `bench-${Date.now().toString(36)}`;
+const prefix = `scratch.${scratchRun}.${tag}.`;
+const port = 3901;
+const adminToken = `${tag}-admin`;
 
 async function waitReady(url) {
   for (let i = 0; i < 300; i++) {
@@ -54,8 +127,25 @@ async function waitReady(url) {
   throw new Error(`${url} never became ready`);
 }
 
+/** Runs a TypeScript benchmark; its log goes to the terminal, its one JSON line is returned. */
+function benchTs(entry, args) {
+  const out = spawnSync(
+    process.execPath,
+    [join(ROOT, 'scripts/run-ts.mjs'), entry, ...args.map(String)],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
+  if (out.status !== 0) {
+    throw new Error(`${entry} failed (exit ${out.status ?? out.signal})`);
+  }
+  return JSON.parse(out.stdout.trim().split('\n').at(-1));
+}
+
 async function benchIngest() {
-  const { spawn } = await import('node:child_process');
   const server = spawn(
     process.execPath,
     [join(ROOT, 'scripts/run-ts.mjs'), 'apps/sentinel-ingest/src/main.ts'],
@@ -111,25 +201,15 @@ async function benchIngest() {
   }
 }
 
-function benchBaseline() {
+function benchProducer() {
   const results = [];
   for (let i = 0; i < RUNS; i++) {
-    const out = spawnSync(
-      process.execPath,
-      [
-        join(ROOT, 'scripts/run-ts.mjs'),
-        'bench/kafka-produce.ts',
-        process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
-        prefix,
-        String(SECONDS),
-        String(BATCH),
-      ],
-      { cwd: ROOT, encoding: 'utf8' },
-    );
-    if (out.status !== 0) {
-      throw new Error(out.stderr);
-    }
-    const result = JSON.parse(out.stdout);
+    const result = benchTs('bench/kafka-produce.ts', [
+      process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
+      prefix,
+      SECONDS,
+      BATCH,
+    ]);
     log(`baseline run ${i + 1}/${RUNS}: ${Math.round(result.eventsPerSecond)} events/s`);
     results.push(result);
   }
@@ -170,16 +250,48 @@ function benchMemory(agents, runs) {
   return results;
 }
 
-function benchPolicies() {
-  const out = spawnSync(
-    process.execPath,
-    [join(ROOT, 'scripts/run-ts.mjs'), 'bench/policy-eval.ts', String(RUNS), '2'],
-    { cwd: ROOT, encoding: 'utf8' },
-  );
-  if (out.status !== 0) {
-    throw new Error(out.stderr);
+/** The commit checked out, read from .git without running git. */
+function gitCommit() {
+  try {
+    const gitDir = existsSync(join(ROOT, '.git', 'HEAD'))
+      ? join(ROOT, '.git')
+      : resolve(
+          ROOT,
+          readFileSync(join(ROOT, '.git'), 'utf8')
+            .replace(/^gitdir:\s*/, '')
+            .trim(),
+        );
+    const common = existsSync(join(gitDir, 'commondir'))
+      ? join(gitDir, readFileSync(join(gitDir, 'commondir'), 'utf8').trim())
+      : gitDir;
+    const head = readFileSync(join(gitDir, 'HEAD'), 'utf8').trim();
+    if (!head.startsWith('ref:')) {
+      return head.slice(0, 7);
+    }
+    const ref = head.slice(4).trim();
+    for (const dir of [gitDir, common]) {
+      if (existsSync(join(dir, ref))) {
+        return readFileSync(join(dir, ref), 'utf8').trim().slice(0, 7);
+      }
+    }
+    const packed = readFileSync(join(common, 'packed-refs'), 'utf8');
+    const line = packed.split('\n').find((l) => l.endsWith(` ${ref}`));
+    return line ? line.slice(0, 7) : 'unknown';
+  } catch {
+    return 'unknown';
   }
-  return JSON.parse(out.stdout);
+}
+
+/** The broker's version, from the jar deploy/local/infra.sh runs it from. */
+function kafkaVersion() {
+  try {
+    const jar = readdirSync(join(wardHome(), 'kafka', 'libs')).find((f) =>
+      /^kafka_[\d.]+-[\d.]+\.jar$/.test(f),
+    );
+    return jar === undefined ? 'unknown' : jar.replace(/^kafka_[\d.]+-|\.jar$/g, '');
+  } catch {
+    return 'unknown';
+  }
 }
 
 const machine = {
@@ -187,108 +299,138 @@ const machine = {
   cpuModel: cpus()[0]?.model ?? 'unknown',
   memoryGiB: Math.round(totalmem() / 2 ** 30),
   node: process.version,
-  kafka: '3.9.1 (single-node KRaft, local)',
+  kafka: `${kafkaVersion()} (single-node KRaft, local)`,
   date: new Date().toISOString(),
-  git: execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  }).trim(),
+  git: gitCommit(),
 };
 
-log(
-  `ingest HTTP NDJSON: ${RUNS} runs of ${SECONDS} s, ${CONNECTIONS} connections, ${BATCH} records per request`,
+const fresh = {};
+if (wanted('ingest')) {
+  log(
+    `ingest HTTP NDJSON: ${RUNS} runs of ${SECONDS} s, ${CONNECTIONS} connections, ${BATCH} records per request`,
+  );
+  const ingest = await benchIngest();
+  log(`baseline: bare kafkajs producer, ${RUNS} runs of ${SECONDS} s, ${BATCH} records per send`);
+  const baseline = benchProducer();
+  const ingestStats = stats(ingest.map((r) => r.eventsPerSecond));
+  const baselineStats = stats(baseline.map((r) => r.eventsPerSecond));
+  fresh.ingestHttp = {
+    settings: { runs: RUNS, seconds: SECONDS, connections: CONNECTIONS, batch: BATCH },
+    eventsPerSecond: ingestStats,
+    requestP99Ms: stats(ingest.map((r) => r.latencyP99Ms)),
+    raw: ingest,
+  };
+  fresh.baselineProducer = { eventsPerSecond: baselineStats, raw: baseline };
+  fresh.ratio = ingestStats.median / baselineStats.median;
+}
+if (wanted('monitor')) {
+  log(
+    `monitor throughput: ${SLOW_RUNS} runs over ${MONITOR.events} events of ${MONITOR.agents} agents, bare consumer first in each run`,
+  );
+  fresh.monitorThroughput = benchTs('bench/monitor-throughput.ts', [
+    `${prefix}mon.`,
+    SLOW_RUNS,
+    MONITOR.events,
+    MONITOR.agents,
+    MONITOR.windows,
+    PROFILE_SECONDS,
+  ]);
+}
+if (wanted('latency')) {
+  log(
+    `event-to-alert latency: ${SLOW_RUNS} runs of ${LATENCY.seconds} s at ${LATENCY.rate} events/s, ${LATENCY.spikesPerSecond} spikes/s`,
+  );
+  fresh.alertLatency = benchTs('bench/alert-latency.ts', [
+    prefix,
+    SLOW_RUNS,
+    LATENCY.seconds,
+    LATENCY.rate,
+    LATENCY.spikesPerSecond,
+    LATENCY.agents,
+  ]);
+}
+if (wanted('fusion')) {
+  log(`fusion throughput: ${SLOW_RUNS} runs of ${FUSION.alerts} alerts`);
+  fresh.fusionThroughput = benchTs('bench/fusion-throughput.ts', [
+    prefix,
+    SLOW_RUNS,
+    FUSION.alerts,
+    FUSION.tenants,
+    FUSION.agentsPerTenant,
+    PROFILE_SECONDS,
+  ]);
+}
+if (wanted('response')) {
+  log(`response-engine throughput: ${SLOW_RUNS} runs of ${RESPONSE.incidents} incidents`);
+  fresh.responseThroughput = benchTs('bench/response-throughput.ts', [
+    prefix,
+    SLOW_RUNS,
+    RESPONSE.incidents,
+    RESPONSE.tenants,
+    PROFILE_SECONDS,
+  ]);
+}
+if (wanted('policies')) {
+  log('policy enforcement: PolicySet evaluation against contract validation');
+  fresh.policyEnforcement = benchTs('bench/policy-eval.ts', [RUNS, 2]);
+}
+if (wanted('memory')) {
+  log('monitor memory per tracked agent: 3 runs of 100,000 agents, 1 run of 1,000,000');
+  fresh.monitorMemoryBytesPerAgent = {
+    agents100k: stats(benchMemory(100_000, 3)),
+    agents1m: stats(benchMemory(1_000_000, 1)),
+  };
+}
+
+const SECTION_KEYS = {
+  ingest: ['ingestHttp', 'baselineProducer', 'ratio'],
+  policies: ['policyEnforcement'],
+  memory: ['monitorMemoryBytesPerAgent'],
+  monitor: ['monitorThroughput'],
+  latency: ['alertLatency'],
+  fusion: ['fusionThroughput'],
+  response: ['responseThroughput'],
+};
+const measuredNow = Object.fromEntries(
+  SECTIONS.filter(wanted).map((s) => [s, { date: machine.date, git: machine.git }]),
 );
-const ingest = await benchIngest();
-log(`baseline: bare kafkajs producer, ${RUNS} runs of ${SECONDS} s, ${BATCH} records per send`);
-const baseline = benchBaseline();
-log('policy enforcement: PolicySet evaluation against contract validation');
-const policies = benchPolicies();
-log('monitor memory per tracked agent: 3 runs of 100,000 agents, 1 run of 1,000,000');
-const memory100k = stats(benchMemory(100_000, 3));
-const memory1m = stats(benchMemory(1_000_000, 1));
-
-const ingestStats = stats(ingest.map((r) => r.eventsPerSecond));
-const baselineStats = stats(baseline.map((r) => r.eventsPerSecond));
-const p99 = stats(ingest.map((r) => r.latencyP99Ms));
-const results = {
-  machine,
-  settings: { runs: RUNS, seconds: SECONDS, connections: CONNECTIONS, batch: BATCH },
-  ingestHttp: { eventsPerSecond: ingestStats, requestP99Ms: p99, raw: ingest },
-  baselineProducer: { eventsPerSecond: baselineStats, raw: baseline },
-  ratio: ingestStats.median / baselineStats.median,
-  policyEnforcement: policies,
-  monitorMemoryBytesPerAgent: { agents100k: memory100k, agents1m: memory1m },
+const settings = {
+  runs: RUNS,
+  slowRuns: SLOW_RUNS,
+  seconds: SECONDS,
+  connections: CONNECTIONS,
+  batch: BATCH,
+  profileSeconds: PROFILE_SECONDS,
+  monitor: MONITOR,
+  latency: LATENCY,
+  fusion: FUSION,
+  response: RESPONSE,
 };
+const wallSeconds = (Date.now() - started) / 1000;
+let results;
+if (only.length === 0) {
+  results = { machine, settings, wallSeconds, measured: measuredNow, ...fresh };
+} else {
+  // A partial run keeps the other sections (and the machine line) of the last full run.
+  const previous = previousResults();
+  results = {
+    ...previous,
+    machine: previous.machine ?? machine,
+    settings: previous.settings ?? settings,
+    measured: { ...(previous.measured ?? {}), ...measuredNow },
+    ...fresh,
+  };
+  for (const s of SECTIONS.filter(wanted)) {
+    for (const key of SECTION_KEYS[s]) {
+      if (fresh[key] === undefined) {
+        delete results[key];
+      }
+    }
+  }
+}
 mkdirSync(join(ROOT, 'docs/benchmarks'), { recursive: true });
-writeFileSync(join(ROOT, 'docs/benchmarks/latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-
-const n = (v) => Math.round(v).toLocaleString('en-US');
-const md = `# Benchmarks
-
-Produced by \`npm run bench\` (not part of \`npm test\`) against the real local
-broker, PostgreSQL and Redis; raw figures in
-[\`benchmarks/latest.json\`](benchmarks/latest.json). The machine is shared and
-noisy: each figure is the median of ${RUNS} runs of ${SECONDS} s with min and
-max, and each ratio is against a baseline measured in the same run.
-
-Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, Kafka ${machine.kafka}; commit ${machine.git}, ${machine.date}.
-
-## sentinel-ingest: HTTP NDJSON intake
-
-Load from a separate process (autocannon, ${CONNECTIONS} connections), each
-request an NDJSON batch of ${BATCH} records with fresh event ids, through the
-whole path: API-key check, per-tenant rate limit in Redis, parsing,
-validation and normalization, dedup lookups and marks in Redis, and an
-idempotent, acks=all publish to \`ward.behavioral-events.v1\`.
-
-| | median | min | max |
-| --- | ---: | ---: | ---: |
-| ingest, events/s | ${n(ingestStats.median)} | ${n(ingestStats.min)} | ${n(ingestStats.max)} |
-| request p99 (ms, ${BATCH} records) | ${n(p99.median)} | ${n(p99.min)} | ${n(p99.max)} |
-| baseline: bare kafkajs producer, events/s | ${n(baselineStats.median)} | ${n(baselineStats.min)} | ${n(baselineStats.max)} |
-| **ratio ingest / baseline** | **${results.ratio.toFixed(2)}** | | |
-
-The aim is 50,000 events/s per instance. The load generator, the service and
-the broker share the same ${machine.cpus} cores here, so both figures are lower
-bounds of what a dedicated instance does.
-
-## behavioral-monitor: memory per tracked agent
-
-Measured by \`bench/monitor-memory.ts\`: N agent profiles built the way the
-monitor holds them (one map entry per agent, two closed windows and an open
-one of realistic traffic: three tools, a resource, a session), heap and array
-buffer growth after a full GC, divided by N, one run per process.
-
-| agents | runs | bytes per agent (median, min–max) |
-| --- | --- | --- |
-| 100,000 | ${memory100k.runs} | ${n(memory100k.median)} (${n(memory100k.min)}–${n(memory100k.max)}) |
-| 1,000,000 | ${memory1m.runs} | ${n(memory1m.median)} |
-
-The aim is at most 2 KB per agent (issue 9). Most of the cost is V8's
-per-object overhead of the small typed arrays and baseline objects each
-profile holds (window bitmaps and tool histograms, Bloom filter, session and
-denial rings, surprise states) and the sample event ids; packing a profile
-into one ArrayBuffer is the planned fix.
-
-## sentinel-ingest: enforcing active policies
-
-Measured by \`bench/policy-eval.ts\`: the JSON form of a tenant's active
-policies evaluated in-process on realistic events (1 KB result, parameters,
-indicators), as sentinel-ingest does before publishing each event, with the
-per-agent call counter rate ceilings need. One policy in ten is an injection
-block scanning parameters and result with every strong injection pattern when
-its agent matches. Baseline in the same process and run: the contract
-validation every event already goes through. ${policies.runs} runs of ${policies.seconds} s:
-
-| events/s | median | min | max |
-| --- | ---: | ---: | ---: |
-| baseline: \`BehavioralEventContract.validate\` | ${n(policies.eventsPerSecond.validate.median)} | ${n(policies.eventsPerSecond.validate.min)} | ${n(policies.eventsPerSecond.validate.max)} |
-| 10 active policies | ${n(policies.eventsPerSecond.policies10.median)} | ${n(policies.eventsPerSecond.policies10.min)} | ${n(policies.eventsPerSecond.policies10.max)} |
-| 50 active policies | ${n(policies.eventsPerSecond.policies50.median)} | ${n(policies.eventsPerSecond.policies50.min)} | ${n(policies.eventsPerSecond.policies50.max)} |
-| **ratio 10 policies / baseline** | **${policies.ratio10.toFixed(2)}** | | |
-| **ratio 50 policies / baseline** | **${policies.ratio50.toFixed(2)}** | | |
-`;
-writeFileSync(join(ROOT, 'docs/BENCHMARKS.md'), md);
+writeFileSync(LATEST, `${JSON.stringify(results, null, 2)}\n`);
+await writePage(results);
 log(
-  `wrote docs/BENCHMARKS.md: ingest median ${n(ingestStats.median)} events/s, baseline ${n(baselineStats.median)} events/s, ratio ${results.ratio.toFixed(2)}`,
+  `wrote docs/BENCHMARKS.md and docs/benchmarks/latest.json (${only.length === 0 ? 'all sections' : only.join(', ')}) in ${Math.round(wallSeconds)} s`,
 );
