@@ -107,10 +107,30 @@ const wanted = (section) => only.length === 0 || only.includes(section);
 const started = Date.now();
 ensureDependencies();
 ensureInfrastructure();
-run(process.execPath, ['scripts/run-ts.mjs', 'libs/persistence/src/cli/migrate.ts']);
 
 const scratchRun = startScratchRun();
-process.on('exit', () => pruneScratch(scratchRun));
+// A database of the run's own, dropped at the end: the alerts, incidents,
+// runs and audit entries a bench makes would otherwise stay in the shared one
+// (where fusion re-assesses every open incident on a feed change).
+const sharedDatabase = process.env.DATABASE_URL;
+const benchDatabase = `ward_bench_${scratchRun}`;
+run('psql', [sharedDatabase, '-qAtX', '-c', `CREATE DATABASE ${benchDatabase}`]);
+{
+  const url = new URL(sharedDatabase);
+  url.pathname = `/${benchDatabase}`;
+  process.env.DATABASE_URL = url.toString();
+}
+process.on('exit', () => {
+  pruneScratch(scratchRun);
+  spawnSync(
+    'psql',
+    [sharedDatabase, '-qAtX', '-c', `DROP DATABASE IF EXISTS ${benchDatabase} WITH (FORCE)`],
+    {
+      stdio: 'inherit',
+    },
+  );
+});
+run(process.execPath, ['scripts/run-ts.mjs', 'libs/persistence/src/cli/migrate.ts']);
 const tag = `bench-${Date.now().toString(36)}`;
 const prefix = `scratch.${scratchRun}.${tag}.`;
 const port = 3901;
