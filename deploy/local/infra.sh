@@ -12,7 +12,8 @@
 #
 # A part is kafka, postgres or redis (all three when none is named). The fault
 # tests run a second broker and Redis with WARD_HOME, WARD_KAFKA_PORT,
-# WARD_KAFKA_CONTROLLER_PORT and WARD_REDIS_PORT of their own.
+# WARD_KAFKA_CONTROLLER_PORT and WARD_REDIS_PORT of their own, and
+# WARD_KAFKA_LIBS pointing at the broker jars already fetched for the first one.
 #
 # KAFKA_BROKERS, DATABASE_URL and REDIS_URL override everything: when one is set,
 # nothing local is started for that part, it is only checked.

@@ -34,7 +34,10 @@ export class AppModule {
         }),
         MessagingModule.forConsumer({
           inject: [MONITOR_CONFIG],
-          useFactory: (c: MonitorConfig) => ({ groupId: c.consumerGroup }),
+          useFactory: (c: MonitorConfig) => ({
+            groupId: c.consumerGroup,
+            partitionsConsumedConcurrently: c.partitionsConcurrently,
+          }),
           handlers: [EventsConsumer, ControlConsumer],
           imports: [ProfilesModule],
         }),

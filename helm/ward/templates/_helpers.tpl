@@ -101,6 +101,8 @@ behavioral-monitor:
     dedupWindowSeconds: MONITOR_DEDUP_WINDOW_SECONDS
     refreshSeconds: MONITOR_REFRESH_SECONDS
     alertCooldownSeconds: MONITOR_ALERT_COOLDOWN_SECONDS
+    checkpointIntervalMs: MONITOR_CHECKPOINT_INTERVAL_MS
+    partitionsConcurrently: MONITOR_PARTITIONS_CONCURRENTLY
   detectors:
     windowSeconds: MONITOR_WINDOW_SECONDS
     allowedLatenessSeconds: MONITOR_ALLOWED_LATENESS_SECONDS

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { agentKey, type ThreatAlert } from '@ward/contracts';
+import { type AgentControl, agentKey, type ThreatAlert } from '@ward/contracts';
 import { MessageProducer, TopicAdmin } from '@ward/messaging';
 import { MetricsService } from '@ward/observability';
 import { CooldownStore, ThreatAlertRepository } from '@ward/persistence';
@@ -12,9 +12,10 @@ const COOLDOWN_RETENTION_FACTOR = 4;
 
 /**
  * Emits alerts: suppresses those inside their agent's cooldown, stores the rest
- * in PostgreSQL and publishes them. Everything is keyed by the deterministic
- * alertId, so reprocessing after a crash re-publishes the same ids and inserts
- * nothing twice; downstream consumers deduplicate by alertId.
+ * in PostgreSQL and publishes them, with the tier changes of the same events,
+ * in one produce request. Everything is keyed by the deterministic alertId, so
+ * reprocessing after a crash re-publishes the same ids and inserts nothing
+ * twice; downstream consumers deduplicate by alertId.
  */
 @Injectable()
 export class AlertsService {
@@ -41,35 +42,50 @@ export class AlertsService {
     });
   }
 
-  async emit(candidates: readonly ThreatAlert[]): Promise<ThreatAlert[]> {
-    if (candidates.length === 0) {
+  async emit(
+    candidates: readonly ThreatAlert[],
+    controls: readonly AgentControl[] = [],
+  ): Promise<ThreatAlert[]> {
+    if (candidates.length === 0 && controls.length === 0) {
       return [];
     }
+    const verdicts =
+      this.config.cooldownMs === 0
+        ? candidates.map(() => true)
+        : await this.cooldowns.claimAll(
+            candidates.map((alert) => ({
+              tenantId: alert.tenantId,
+              agentId: alert.agentId,
+              // Per severity, so an escalation (medium, then high, then critical) is never held back.
+              detector: `${alert.detector}:${alert.severity}`,
+              alertId: alert.alertId,
+              eventTimeMs: Date.parse(alert.window.start),
+              cooldownMs: this.config.cooldownMs,
+              retainMs: this.config.cooldownMs * COOLDOWN_RETENTION_FACTOR,
+            })),
+          );
     const allowed: ThreatAlert[] = [];
-    for (const alert of candidates) {
-      const ok =
-        this.config.cooldownMs === 0 ||
-        (await this.cooldowns.claim({
-          tenantId: alert.tenantId,
-          agentId: alert.agentId,
-          // Per severity, so an escalation (medium, then high, then critical) is never held back.
-          detector: `${alert.detector}:${alert.severity}`,
-          alertId: alert.alertId,
-          eventTimeMs: Date.parse(alert.window.start),
-          cooldownMs: this.config.cooldownMs,
-          retainMs: this.config.cooldownMs * COOLDOWN_RETENTION_FACTOR,
-        }));
-      if (ok) {
+    candidates.forEach((alert, i) => {
+      if (verdicts[i]) {
         allowed.push(alert);
       } else {
         this.suppressed.inc({ detector: alert.detector });
       }
-    }
+    });
     await this.alerts.saveNew(allowed);
-    await this.producer.send(
-      this.topics.topics.threatAlerts.name,
-      allowed.map((alert) => ({ key: agentKey(alert.tenantId, alert.agentId), value: alert })),
-    );
+    await this.producer.sendMany([
+      {
+        topic: this.topics.topics.threatAlerts.name,
+        messages: allowed.map((alert) => ({
+          key: agentKey(alert.tenantId, alert.agentId),
+          value: alert,
+        })),
+      },
+      {
+        topic: this.topics.topics.agentControl.name,
+        messages: controls.map((c) => ({ key: agentKey(c.tenantId, c.agentId), value: c })),
+      },
+    ]);
     for (const alert of allowed) {
       this.emitted.inc({ detector: alert.detector, severity: alert.severity });
     }

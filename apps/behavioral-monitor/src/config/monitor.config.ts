@@ -118,6 +118,20 @@ export const monitorEnv = {
     max: 7 * 86_400,
     description: 'Event-time span after an alert in which the same agent and detector stay quiet.',
   }),
+  MONITOR_CHECKPOINT_INTERVAL_MS: env.int({
+    default: 1000,
+    min: 0,
+    max: 600_000,
+    description:
+      "How often a partition's profiles are checkpointed with its offset (0: after every batch); a restart replays at most this much, with the same results.",
+  }),
+  MONITOR_PARTITIONS_CONCURRENTLY: env.int({
+    default: 6,
+    min: 1,
+    max: 256,
+    description:
+      "Partitions whose batches are profiled at once (each partition's stay in order), so one partition's round trips do not hold back another's events.",
+  }),
   MONITOR_ADMIN_TOKEN: env.optionalString({
     secret: true,
     description:
@@ -141,6 +155,8 @@ export interface MonitorConfig {
   readonly profile: ProfileSettings;
   readonly cooldownMs: number;
   readonly dedupWindowMs: number;
+  readonly checkpointIntervalMs: number;
+  readonly partitionsConcurrently: number;
   readonly adminToken: string | undefined;
   readonly refreshMs: number;
   readonly logLevel: MonitorEnv['LOG_LEVEL'];
@@ -211,6 +227,8 @@ export function loadMonitorConfig(
     profile,
     cooldownMs: e.MONITOR_ALERT_COOLDOWN_SECONDS * 1000,
     dedupWindowMs: e.MONITOR_DEDUP_WINDOW_SECONDS * 1000,
+    checkpointIntervalMs: e.MONITOR_CHECKPOINT_INTERVAL_MS,
+    partitionsConcurrently: e.MONITOR_PARTITIONS_CONCURRENTLY,
     adminToken: e.MONITOR_ADMIN_TOKEN,
     refreshMs: e.MONITOR_REFRESH_SECONDS * 1000,
     logLevel: e.LOG_LEVEL,

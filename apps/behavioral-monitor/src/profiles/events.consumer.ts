@@ -1,16 +1,16 @@
-import { Injectable } from '@nestjs/common';
-import { agentKey, type BehavioralEvent, BehavioralEventContract } from '@ward/contracts';
+import { Inject, Injectable } from '@nestjs/common';
+import { type BehavioralEvent, BehavioralEventContract } from '@ward/contracts';
 import {
   type BatchContext,
   type BatchOutcome,
+  type DurablePosition,
   type InboundMessage,
-  MessageProducer,
   TopicAdmin,
   type TopicHandler,
 } from '@ward/messaging';
 import { DURATION_BUCKETS_SECONDS, MetricsService } from '@ward/observability';
 import { type Counter, type Gauge, type Histogram } from 'prom-client';
-import { AlertsService } from '../alerts/alerts.service';
+import { MONITOR_CONFIG, type MonitorConfig } from '../config/monitor.config';
 import { ProfilesService } from './profiles.service';
 
 /**
@@ -21,24 +21,24 @@ import { ProfilesService } from './profiles.service';
 export class EventsConsumer implements TopicHandler<typeof BehavioralEventContract.schema> {
   readonly topic = 'behavioralEvents' as const;
   readonly contract = BehavioralEventContract;
+  readonly flushIntervalMs: number;
   private readonly events: Counter;
   private readonly late: Counter;
   private readonly duplicates: Counter;
   private readonly windows: Counter;
   private readonly agents: Gauge;
   private readonly latency: Histogram;
-  private readonly checkpointDuration: Histogram;
-  private readonly checkpointFailures: Counter;
   private readonly controls: Counter<'tier'>;
   private readonly violations: Counter<'effect'>;
 
   constructor(
     private readonly profiles: ProfilesService,
-    private readonly alerts: AlertsService,
-    private readonly producer: MessageProducer,
     private readonly admin: TopicAdmin,
     metrics: MetricsService,
+    @Inject(MONITOR_CONFIG) config: MonitorConfig,
   ) {
+    // With no interval (a checkpoint per batch) the flush only commits what is already durable.
+    this.flushIntervalMs = Math.max(config.checkpointIntervalMs, 250);
     this.events = metrics.counter({
       name: 'ward_monitor_events_total',
       help: 'BehavioralEvents profiled.',
@@ -74,15 +74,6 @@ export class EventsConsumer implements TopicHandler<typeof BehavioralEventContra
       help: 'From the event that completed the evidence reaching Kafka to its alert being published.',
       buckets: [...DURATION_BUCKETS_SECONDS],
     });
-    this.checkpointDuration = metrics.histogram({
-      name: 'ward_monitor_checkpoint_seconds',
-      help: 'Time to write a partition checkpoint (state and offsets, one transaction).',
-      buckets: [...DURATION_BUCKETS_SECONDS],
-    });
-    this.checkpointFailures = metrics.counter({
-      name: 'ward_monitor_checkpoint_failures_total',
-      help: 'Partition checkpoints that failed to commit (the batch is retried).',
-    });
     this.controls = metrics.counter({
       name: 'ward_monitor_tier_changes_total',
       help: 'AgentControl records published, by the new effective tier.',
@@ -105,60 +96,36 @@ export class EventsConsumer implements TopicHandler<typeof BehavioralEventContra
     context: BatchContext,
   ): Promise<BatchOutcome> {
     const topic = messages[0]?.topic ?? this.admin.topics.behavioralEvents.name;
-    await this.profiles.exclusive(async () => {
-      const result = await this.profiles.process(
-        topic,
-        context.partition,
-        context.firstOffset,
-        context.lastOffset,
-        messages,
-      );
-      let emitted: Awaited<ReturnType<AlertsService['emit']>>;
-      try {
-        emitted = await this.alerts.emit(result.alerts);
-        await this.producer.send(
-          this.admin.topics.agentControl.name,
-          result.controls.map((c) => ({ key: agentKey(c.tenantId, c.agentId), value: c })),
-        );
-        const end = this.checkpointDuration.startTimer();
-        try {
-          await result.checkpoint();
-        } catch (error) {
-          this.checkpointFailures.inc();
-          throw error;
-        }
-        end();
-      } catch (error) {
-        // Applied in memory, not checkpointed: the retry starts from the checkpoint.
-        this.profiles.discard(context.partition);
-        throw error;
+    const result = await this.profiles.handle(topic, context.partition, context, messages);
+    this.events.inc(result.profiled);
+    for (const m of messages) {
+      const v = m.value.policyViolations;
+      if (v !== undefined) {
+        this.violations.inc({ effect: v.some((x) => x.effect === 'deny') ? 'deny' : 'escalate' });
       }
+    }
+    this.late.inc(result.late);
+    this.duplicates.inc(result.duplicates);
+    this.windows.inc(result.windowsClosed);
+    for (const c of result.controls) {
+      this.controls.inc({ tier: String(c.tier) });
+    }
+    this.agents.set(this.profiles.trackedAgents);
+    if (result.alerts.length > 0) {
+      const byEvent = new Map(messages.map((m) => [m.value.eventId, m.timestamp]));
+      const now = Date.now();
+      for (const alert of result.alerts) {
+        const trigger = byEvent.get(alert.evidence.sampleEventIds.at(-1) ?? '');
+        if (trigger !== undefined) {
+          this.latency.observe(Math.max(0, now - trigger) / 1000);
+        }
+      }
+    }
+    return { durableOffset: result.durableOffset };
+  }
 
-      this.events.inc(result.profiled);
-      for (const m of messages) {
-        const v = m.value.policyViolations;
-        if (v !== undefined) {
-          this.violations.inc({ effect: v.some((x) => x.effect === 'deny') ? 'deny' : 'escalate' });
-        }
-      }
-      this.late.inc(result.late);
-      this.duplicates.inc(result.duplicates);
-      this.windows.inc(result.windowsClosed);
-      for (const c of result.controls) {
-        this.controls.inc({ tier: String(c.tier) });
-      }
-      this.agents.set(this.profiles.trackedAgents);
-      if (emitted.length > 0) {
-        const byEvent = new Map(messages.map((m) => [m.value.eventId, m.timestamp]));
-        const now = Date.now();
-        for (const alert of emitted) {
-          const trigger = byEvent.get(alert.evidence.sampleEventIds.at(-1) ?? '');
-          if (trigger !== undefined) {
-            this.latency.observe(Math.max(0, now - trigger) / 1000);
-          }
-        }
-      }
-    });
-    return {};
+  /** Checkpoints what changed since the last checkpoint; the consumer commits the offsets returned. */
+  flush(): Promise<readonly DurablePosition[]> {
+    return this.profiles.flush();
   }
 }

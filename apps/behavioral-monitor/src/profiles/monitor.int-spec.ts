@@ -151,8 +151,17 @@ describe('behavioral-monitor against the real broker, PostgreSQL and Redis', () 
     expect(metrics).toMatch(
       /ward_monitor_windows_closed_total\{service="behavioral-monitor"\} [1-9]/,
     );
-    expect(metrics).toMatch(
-      /ward_monitor_checkpoint_seconds_count\{service="behavioral-monitor"\} [1-9]/,
+    // Profiles are checkpointed on an interval (MONITOR_CHECKPOINT_INTERVAL_MS), not per batch.
+    const checkpointed = await eventually(async () => {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      return /ward_monitor_checkpoint_seconds_count\{service="behavioral-monitor"\} [1-9]/.test(
+        text,
+      )
+        ? text
+        : undefined;
+    });
+    expect(checkpointed).toMatch(
+      /ward_monitor_checkpoint_failures_total\{service="behavioral-monitor"\} 0/,
     );
     expect(metrics).toMatch(/ward_monitor_tracked_agents\{service="behavioral-monitor"\} 2/);
     expect(metrics).not.toMatch(/agent_?id=/i);

@@ -16,7 +16,7 @@ import {
   serializeProfile,
   type TierChange,
 } from '@ward/detectors';
-import { type InboundMessage } from '@ward/messaging';
+import { type DurablePosition, type InboundMessage, RewindError } from '@ward/messaging';
 import {
   type ControlRow,
   DedupStore,
@@ -25,9 +25,12 @@ import {
   type TierChangeRow,
 } from '@ward/persistence';
 import { agentControl, alertFromFinding } from '../alerts/alert-factory';
+import { AlertsService } from '../alerts/alerts.service';
 import { MONITOR_CONFIG, type MonitorConfig } from '../config/monitor.config';
 import { ConfiguredTiers } from '../tiers/configured-tiers';
 import { TenantSettingsService } from './tenant-settings.service';
+import { DURATION_BUCKETS_SECONDS, MetricsService } from '@ward/observability';
+import { type Counter, type Histogram } from 'prom-client';
 
 interface AgentEntry {
   readonly tenantId: string;
@@ -37,12 +40,31 @@ interface AgentEntry {
 }
 
 interface PartitionState {
-  /** Next offset to apply; messages below it are already in the state. */
-  nextOffset: bigint | null;
+  readonly topic: string;
+  /** Next offset to apply; messages below it are already in memory. */
+  applied: bigint | null;
+  /** Next offset of the last checkpoint: where a restart resumes. */
+  durable: bigint | null;
+  /** Where this state started when there was no checkpoint: the resume point until one exists. */
+  readonly origin: bigint;
   readonly agents: Map<string, AgentEntry>;
+  /** Agents changed since the last checkpoint, and the tier history and control state to write with them. */
+  readonly dirty: Map<string, AgentEntry>;
+  tierRows: TierChangeRow[];
+  controlRows: ControlRow[];
+  /** Alerts and tier changes of applied events not yet published (a failed publish is retried). */
+  outbox: { alerts: ThreatAlert[]; controls: AgentControl[] };
+  lastCheckpointMs: number;
+  /** The checkpoint being written, if any: one at a time per partition, in order. */
+  writing?: Promise<void>;
+  /** Left half-updated by a failure: reloaded from the checkpoint before its next batch. */
+  broken: boolean;
+  /** Where the partition was last read again from after a failure. */
+  rewoundTo?: bigint;
 }
 
 export interface BatchResult {
+  /** Alerts published for this batch (those its cooldowns allowed). */
   readonly alerts: ThreatAlert[];
   readonly controls: AgentControl[];
   readonly profiled: number;
@@ -50,23 +72,31 @@ export interface BatchResult {
   readonly duplicates: number;
   readonly skipped: number;
   readonly windowsClosed: number;
-  /** Writes the new state with the offsets; call once the alerts and controls are published. */
-  readonly checkpoint: () => Promise<void>;
+  /** Next offset of the partition's last checkpoint (null: none yet). */
+  readonly durableOffset: string | null;
 }
 
 /**
  * Per-agent profiles for the partitions this instance owns. The state of a
- * partition is loaded from its checkpoint on first sight, updated in memory by
- * the pure ProfileEngine, and checkpointed with the partition's next offset in
- * one PostgreSQL transaction, so a restart or rebalance resumes exactly where
- * the state stands: nothing lost, nothing counted twice.
+ * partition is loaded from its checkpoint on first sight and updated in memory
+ * by the pure ProfileEngine; the alerts and tier changes of each batch are
+ * published before anything else happens to the partition, and the changed
+ * profiles are checkpointed with the partition's next offset in one
+ * PostgreSQL transaction every MONITOR_CHECKPOINT_INTERVAL_MS. Only offsets
+ * up to the checkpoint are committed to Kafka, so a restart or rebalance
+ * replays from the checkpoint onto the checkpointed state: nothing lost,
+ * nothing counted twice, and the replayed alerts carry the same ids.
+ * Partitions are independent: each has its own lock, so their batches run
+ * concurrently.
  */
 @Injectable()
 export class ProfilesService {
   private readonly logger = new Logger(ProfilesService.name);
   private readonly engine = new ProfileEngine();
   private readonly partitions = new Map<number, PartitionState>();
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly locks = new Map<number, Promise<unknown>>();
+  private readonly checkpointDuration: Histogram;
+  private readonly checkpointFailures: Counter;
 
   constructor(
     @Inject(MONITOR_CONFIG) private readonly config: MonitorConfig,
@@ -74,7 +104,19 @@ export class ProfilesService {
     private readonly settings: TenantSettingsService,
     private readonly configured: ConfiguredTiers,
     private readonly dedup: DedupStore,
-  ) {}
+    private readonly alerts: AlertsService,
+    metrics: MetricsService,
+  ) {
+    this.checkpointDuration = metrics.histogram({
+      name: 'ward_monitor_checkpoint_seconds',
+      help: 'Time to write a partition checkpoint (changed profiles and offsets, one transaction).',
+      buckets: [...DURATION_BUCKETS_SECONDS],
+    });
+    this.checkpointFailures = metrics.counter({
+      name: 'ward_monitor_checkpoint_failures_total',
+      help: 'Partition checkpoints that failed to commit (retried; the offsets stay behind them).',
+    });
+  }
 
   /** Agents in memory by effective tier (max of configured and behavior tier), for the tier gauge. */
   agentsByTier(): Map<number, number> {
@@ -101,7 +143,10 @@ export class ProfilesService {
     return n;
   }
 
-  /** Forgets partitions this instance no longer owns; they are reloaded if they come back. */
+  /**
+   * Forgets partitions this instance no longer owns, with what was not yet
+   * checkpointed: their next owner replays it from the checkpoint.
+   */
   retain(partitions: readonly number[]): void {
     const owned = new Set(partitions);
     for (const p of [...this.partitions.keys()]) {
@@ -111,59 +156,130 @@ export class ProfilesService {
     }
   }
 
-  /** Runs `work` after everything queued before it (batches and operator actions never interleave). */
-  exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(work, work);
-    this.queue = run.catch(() => undefined);
+  /** Runs `work` on a partition after everything queued on it before (its batches, flushes and resets never interleave). */
+  private exclusive<T>(partition: number, work: () => Promise<T>): Promise<T> {
+    const run = (this.locks.get(partition) ?? Promise.resolve()).then(work, work);
+    this.locks.set(
+      partition,
+      run.catch(() => undefined),
+    );
     return run;
   }
 
-  async process(
+  /**
+   * Profiles a batch of one partition, publishes its alerts and tier changes,
+   * and checkpoints when the interval is due. A failure leaves the applied
+   * events applied and their publication pending: the retry of the same batch
+   * applies nothing twice and publishes what is pending.
+   */
+  handle(
     topic: string,
     partition: number,
-    firstOffset: string,
-    lastOffset: string,
+    batch: {
+      readonly firstOffset: string;
+      readonly lastOffset: string;
+      readonly highWatermark: string;
+    },
     messages: readonly InboundMessage<BehavioralEvent>[],
   ): Promise<BatchResult> {
-    const state = await this.ensure(topic, partition, BigInt(firstOffset));
-    try {
-      return await this.apply(topic, partition, state, BigInt(lastOffset) + 1n, messages);
-    } catch (error) {
-      // The in-memory state may be half-updated: drop it, the retry reloads the checkpoint.
-      this.partitions.delete(partition);
-      throw error;
-    }
+    const { firstOffset, lastOffset } = batch;
+    return this.exclusive(partition, async () => {
+      const state = await this.ensure(
+        topic,
+        partition,
+        BigInt(firstOffset),
+        BigInt(batch.highWatermark),
+      );
+      const counts = await this.apply(state, BigInt(lastOffset) + 1n, messages);
+      const published = await this.publish(state);
+      if (this.config.checkpointIntervalMs === 0) {
+        await this.checkpoint(partition, state);
+      } else if (
+        state.writing === undefined &&
+        Date.now() - state.lastCheckpointMs >= this.config.checkpointIntervalMs
+      ) {
+        // Written while the next batches go on: the batch path never waits on PostgreSQL.
+        this.checkpoint(partition, state).catch((error: unknown) =>
+          this.logger.warn(`partition ${partition}: checkpoint failed: ${String(error)}`),
+        );
+      }
+      return {
+        ...counts,
+        ...published,
+        durableOffset: state.durable === null ? null : state.durable.toString(),
+      };
+    });
   }
 
   /**
-   * Drops what this instance holds for a partition, so the next batch reloads
-   * it from the last checkpoint. For a batch that was applied in memory but
-   * whose alerts, controls or checkpoint did not get through: retrying it on
-   * the updated profiles would count its events twice.
+   * Checkpoints every partition with changes (called on an interval and at
+   * shutdown) and reports where each partition is durable. A partition whose
+   * checkpoint fails keeps its changes for the next flush.
    */
-  discard(partition: number): void {
-    this.partitions.delete(partition);
+  async flush(): Promise<DurablePosition[]> {
+    const writes: {
+      partition: number;
+      state: PartitionState;
+      failed: Promise<Error | undefined>;
+    }[] = [];
+    for (const partition of [...this.partitions.keys()]) {
+      await this.exclusive(partition, async () => {
+        const state = this.partitions.get(partition);
+        if (state === undefined || state.broken) {
+          return;
+        }
+        try {
+          await this.publish(state);
+        } catch (error) {
+          this.logger.warn(`partition ${partition}: publishing alerts failed: ${String(error)}`);
+          return;
+        }
+        // Taken under the lock (the profiles serialized now), written outside it.
+        const failed = this.checkpoint(partition, state).then(
+          () => undefined,
+          (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+        );
+        writes.push({ partition, state, failed });
+      });
+    }
+    const positions: DurablePosition[] = [];
+    for (const { partition, state, failed } of writes) {
+      const error = await failed;
+      if (error !== undefined) {
+        this.logger.warn(`partition ${partition}: checkpoint failed: ${error.message}`);
+      }
+      if (state.durable !== null && this.partitions.get(partition) === state) {
+        positions.push({ partition, nextOffset: state.durable.toString() });
+      }
+    }
+    return positions;
   }
 
   /** Applies an operator's baseline reset to an agent this instance holds, and checkpoints it. */
-  async reset(tenantId: string, agentId: string, seq: number, topic: string): Promise<boolean> {
+  async reset(tenantId: string, agentId: string, seq: number): Promise<boolean> {
     const key = agentKey(tenantId, agentId);
-    for (const [partition, state] of this.partitions) {
-      const entry = state.agents.get(key);
-      if (entry === undefined || entry.profile.resetSeq >= seq || state.nextOffset === null) {
-        continue;
-      }
-      this.engine.reset(entry.profile, seq);
-      await this.repo.checkpoint({
-        group: this.config.consumerGroup,
-        topic,
-        partition,
-        nextOffset: state.nextOffset.toString(),
-        profiles: [this.row(entry)],
-        tierChanges: [],
-        controls: [],
+    for (const partition of [...this.partitions.keys()]) {
+      const done = await this.exclusive(partition, async () => {
+        const state = this.partitions.get(partition);
+        const entry = state?.agents.get(key);
+        if (
+          state === undefined ||
+          entry === undefined ||
+          state.broken ||
+          state.applied === null ||
+          entry.profile.resetSeq >= seq
+        ) {
+          return false;
+        }
+        this.engine.reset(entry.profile, seq);
+        state.dirty.set(key, entry);
+        await this.publish(state);
+        await this.checkpoint(partition, state);
+        return true;
       });
-      return true;
+      if (done) {
+        return true;
+      }
     }
     return false;
   }
@@ -190,13 +306,60 @@ export class ProfilesService {
     return null;
   }
 
-  private async ensure(topic: string, partition: number, first: bigint): Promise<PartitionState> {
-    const known = this.partitions.get(partition);
-    if (known !== undefined && (known.nextOffset === null || first <= known.nextOffset)) {
+  /**
+   * The partition's state for a batch starting at `first`: the one in memory
+   * when it reaches that far, else the checkpoint. When the checkpoint resumes
+   * before `first` (this instance lost its state after a failure), the
+   * partition is read again from there.
+   */
+  private async ensure(
+    topic: string,
+    partition: number,
+    first: bigint,
+    end: bigint,
+  ): Promise<PartitionState> {
+    let known = this.partitions.get(partition);
+    if (known !== undefined && known.applied !== null && known.applied > end) {
+      // The topic was created again under this instance: what it holds is of the old one.
+      this.partitions.delete(partition);
+      known = undefined;
+    }
+    if (
+      known !== undefined &&
+      !known.broken &&
+      (known.applied === null || first <= known.applied)
+    ) {
       return known;
     }
-    // First sight, or another replica moved the partition on while we did not own it.
-    const loaded = await this.repo.loadPartition(this.config.consumerGroup, topic, partition);
+    // First sight, a failure, or another replica moved the partition on while we did not own it.
+    await known?.writing?.catch(() => undefined);
+    let loaded = await this.repo.loadPartition(this.config.consumerGroup, topic, partition);
+    if (loaded.nextOffset !== null && BigInt(loaded.nextOffset) > end) {
+      // Past the partition's end: the topic was deleted and created again since.
+      // Its events are new; profiling them after the old offset would skip them.
+      this.logger.warn(
+        `partition ${partition}: checkpoint at offset ${loaded.nextOffset} is past the partition's end (${end}): the topic was created again; starting this partition afresh`,
+      );
+      await this.repo.forgetPartition(this.config.consumerGroup, topic, partition);
+      loaded = { nextOffset: null, profiles: [] };
+    }
+    const durable = loaded.nextOffset === null ? null : BigInt(loaded.nextOffset);
+    const resume = durable ?? known?.origin;
+    if (resume !== undefined && resume < first) {
+      if (known !== undefined && known.rewoundTo !== resume) {
+        known.broken = true;
+        known.rewoundTo = resume;
+        throw new RewindError(
+          resume.toString(),
+          `partition ${partition} resumes from its checkpoint at ${resume}, before this batch (${first})`,
+        );
+      }
+      // Read again from there once already, or never held here: those events are gone
+      // from the topic (retention) or the group's offsets were moved by hand.
+      this.logger.warn(
+        `partition ${partition}: offsets ${resume}..${first - 1n} cannot be read; profiles go on from ${first}`,
+      );
+    }
     const agents = new Map<string, AgentEntry>();
     for (const row of loaded.profiles) {
       const profile = deserializeProfile(row.state);
@@ -225,8 +388,17 @@ export class ProfilesService {
       }
     }
     const state: PartitionState = {
-      nextOffset: loaded.nextOffset === null ? null : BigInt(loaded.nextOffset),
+      topic,
+      applied: durable,
+      durable,
+      origin: durable ?? known?.origin ?? first,
       agents,
+      dirty: new Map(),
+      tierRows: [],
+      controlRows: [],
+      outbox: { alerts: [], controls: [] },
+      lastCheckpointMs: Date.now(),
+      broken: false,
     };
     this.partitions.set(partition, state);
     this.logger.log(
@@ -235,14 +407,102 @@ export class ProfilesService {
     return state;
   }
 
+  /** Publishes the partition's pending alerts and tier changes; what is published leaves the outbox. */
+  private async publish(
+    state: PartitionState,
+  ): Promise<{ alerts: ThreatAlert[]; controls: AgentControl[] }> {
+    const { alerts, controls } = state.outbox;
+    if (alerts.length === 0 && controls.length === 0) {
+      return { alerts: [], controls: [] };
+    }
+    const emitted = await this.alerts.emit(alerts, controls);
+    state.outbox = { alerts: [], controls: [] };
+    return { alerts: emitted, controls };
+  }
+
+  /**
+   * Writes the changed profiles, tier history and control state with the
+   * applied offset, all or nothing. What is written is taken at once (the
+   * profiles serialized as they stand), so batches may go on while it is
+   * written; checkpoints of a partition are written one after another. On
+   * failure what was taken is put back for the next checkpoint.
+   */
+  private async checkpoint(partition: number, state: PartitionState): Promise<void> {
+    while (state.writing !== undefined) {
+      await state.writing.catch(() => undefined);
+    }
+    if (state.applied === null) {
+      return;
+    }
+    if (state.outbox.alerts.length > 0 || state.outbox.controls.length > 0) {
+      throw new Error(`partition ${partition}: alerts not yet published, not checkpointing`);
+    }
+    state.lastCheckpointMs = Date.now();
+    if (state.applied === state.durable && state.dirty.size === 0) {
+      return;
+    }
+    const entries = [...state.dirty];
+    const tierRows = state.tierRows;
+    const controlRows = state.controlRows;
+    const nextOffset = state.applied;
+    const profiles = entries.map(([, e]) => this.row(e));
+    state.dirty.clear();
+    state.tierRows = [];
+    state.controlRows = [];
+    const end = this.checkpointDuration.startTimer();
+    const write = this.repo
+      .checkpoint({
+        group: this.config.consumerGroup,
+        topic: state.topic,
+        partition,
+        nextOffset: nextOffset.toString(),
+        profiles,
+        tierChanges: tierRows,
+        controls: controlRows,
+      })
+      .then(
+        () => {
+          end();
+          if (state.durable === null || nextOffset > state.durable) {
+            state.durable = nextOffset;
+          }
+        },
+        (error: unknown) => {
+          this.checkpointFailures.inc();
+          for (const [key, entry] of entries) {
+            if (!state.dirty.has(key)) {
+              state.dirty.set(key, entry);
+            }
+          }
+          state.tierRows = [...tierRows, ...state.tierRows];
+          state.controlRows = [...controlRows, ...state.controlRows];
+          throw error;
+        },
+      )
+      .finally(() => {
+        state.writing = undefined;
+      });
+    state.writing = write;
+    await write;
+  }
+
+  /**
+   * Applies the batch's events the state has not seen to the profiles, and
+   * queues their alerts and tier changes. Events already applied (a retried or
+   * replayed batch) and duplicates of events profiled before are skipped.
+   */
   private async apply(
-    topic: string,
-    partition: number,
     state: PartitionState,
     nextOffset: bigint,
     messages: readonly InboundMessage<BehavioralEvent>[],
-  ): Promise<BatchResult> {
-    const from = state.nextOffset;
+  ): Promise<{
+    profiled: number;
+    late: number;
+    duplicates: number;
+    skipped: number;
+    windowsClosed: number;
+  }> {
+    const from = state.applied;
     const fresh = from === null ? messages : messages.filter((m) => BigInt(m.offset) >= from);
     const skipped = messages.length - fresh.length;
     const owned =
@@ -256,11 +516,28 @@ export class ProfilesService {
             this.config.dedupWindowMs,
           )
         : fresh.map(() => true);
+    if (fresh.length === 0 && from !== null && from >= nextOffset) {
+      return { profiled: 0, late: 0, duplicates: 0, skipped, windowsClosed: 0 };
+    }
+    try {
+      return { ...this.profile(state, fresh, owned), skipped };
+    } catch (error) {
+      // Half-updated: the next batch reloads the checkpoint and reads again from there.
+      state.broken = true;
+      throw error;
+    } finally {
+      if (!state.broken) {
+        state.applied = from === null || nextOffset > from ? nextOffset : from;
+      }
+    }
+  }
 
-    const alerts: ThreatAlert[] = [];
-    const controls: AgentControl[] = [];
-    const tierRows: TierChangeRow[] = [];
-    const dirty = new Map<string, AgentEntry>();
+  private profile(
+    state: PartitionState,
+    fresh: readonly InboundMessage<BehavioralEvent>[],
+    owned: readonly boolean[],
+  ): { profiled: number; late: number; duplicates: number; windowsClosed: number } {
+    const { alerts, controls } = state.outbox;
     let late = 0;
     let duplicates = 0;
     let windowsClosed = 0;
@@ -301,7 +578,7 @@ export class ProfilesService {
         this.settings.settingsFor(event.tenantId),
       );
       entry.lastEventMs = Math.max(entry.lastEventMs, timestampMs);
-      dirty.set(key, entry);
+      state.dirty.set(key, entry);
       late += result.late ? 1 : 0;
       windowsClosed += result.windowsClosed;
       const causes = new Map(
@@ -321,52 +598,22 @@ export class ProfilesService {
         alerts.push(alert);
       }
       for (const change of result.tierChanges) {
-        this.tierChange(entry, change, alertOf.get(change.cause)?.alertId, controls, tierRows);
+        this.tierChange(state, entry, change, alertOf.get(change.cause)?.alertId, controls);
       }
     }
-
-    const group = this.config.consumerGroup;
-    const profiles = [...dirty.values()].map((e) => this.row(e));
-    const controlRows: ControlRow[] = controls.map((c) => ({
-      tenantId: c.tenantId,
-      agentId: c.agentId,
-      tier: c.tier,
-      behaviorTier: c.behaviorTier,
-      reason: c.reason,
-    }));
-    return {
-      alerts,
-      controls,
-      profiled: fresh.length - duplicates,
-      late,
-      duplicates,
-      skipped,
-      windowsClosed,
-      checkpoint: async () => {
-        await this.repo.checkpoint({
-          group,
-          topic,
-          partition,
-          nextOffset: nextOffset.toString(),
-          profiles,
-          tierChanges: tierRows,
-          controls: controlRows,
-        });
-        state.nextOffset = nextOffset;
-      },
-    };
+    return { profiled: fresh.length - duplicates, late, duplicates, windowsClosed };
   }
 
   private tierChange(
+    state: PartitionState,
     entry: AgentEntry,
     change: TierChange,
     alertId: string | undefined,
     controls: AgentControl[],
-    rows: TierChangeRow[],
   ): void {
     const configured = this.configured.get(agentKey(entry.tenantId, entry.agentId));
     const before = Math.max(change.from, configured ?? 1);
-    rows.push({
+    state.tierRows.push({
       changeId: deterministicId(
         entry.tenantId,
         entry.agentId,
@@ -385,19 +632,25 @@ export class ProfilesService {
       changedAt: new Date(change.atMs),
     });
     // One record per change, so the sequence is the same however the stream is batched.
-    controls.push(
-      agentControl({
-        tenantId: entry.tenantId,
-        agentId: entry.agentId,
-        behaviorTier: change.to,
-        configuredTier: configured,
-        previousTier: before,
-        source: 'monitor',
-        reason: change.reason,
-        atMs: change.atMs,
-        ...(alertId !== undefined && { alertId }),
-      }),
-    );
+    const control = agentControl({
+      tenantId: entry.tenantId,
+      agentId: entry.agentId,
+      behaviorTier: change.to,
+      configuredTier: configured,
+      previousTier: before,
+      source: 'monitor',
+      reason: change.reason,
+      atMs: change.atMs,
+      ...(alertId !== undefined && { alertId }),
+    });
+    controls.push(control);
+    state.controlRows.push({
+      tenantId: control.tenantId,
+      agentId: control.agentId,
+      tier: control.tier,
+      behaviorTier: control.behaviorTier,
+      reason: control.reason,
+    });
   }
 
   private row(entry: AgentEntry): ProfileRow {

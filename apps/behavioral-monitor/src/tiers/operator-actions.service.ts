@@ -178,10 +178,7 @@ export class OperatorActionsService implements OnApplicationBootstrap, OnModuleD
   private async apply(action: OperatorAction): Promise<void> {
     const key = agentKey(action.tenantId, action.agentId);
     if (action.kind === 'reset_baseline') {
-      const topic = this.admin.topics.behavioralEvents.name;
-      await this.profiles.exclusive(() =>
-        this.profiles.reset(action.tenantId, action.agentId, action.seq, topic),
-      );
+      await this.profiles.reset(action.tenantId, action.agentId, action.seq);
       return;
     }
     this.configured.set(key, action.kind === 'clear_tier' ? null : action.tier);

@@ -16,13 +16,14 @@ import {
   type KafkaMessage,
 } from 'kafkajs';
 import { backoffDelay, buildDeadLetter } from './dead-letter';
-import { PoisonMessageError } from './errors';
+import { PoisonMessageError, RewindError } from './errors';
 import { MessagingMetrics } from './messaging.metrics';
 import { CONSUMER_OPTIONS, type ConsumerOptions, TOPIC_HANDLERS } from './messaging.options';
 import { MessageProducer } from './message-producer.service';
 import { TopicAdmin } from './topic-admin.service';
 import {
   type BatchContext,
+  type BatchOutcome,
   type InboundMessage,
   type RejectedMessage,
   type TopicHandler,
@@ -53,6 +54,11 @@ export class BatchConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   private stopping = false;
   // Wakes a transient-failure backoff at once when the service is told to stop.
   private readonly stopSignal = new AbortController();
+  // Offsets committed per `topic:partition` this generation, and the chain
+  // commits go through, so a flush and a batch never commit out of order.
+  private readonly committed = new Map<string, bigint>();
+  private commits: Promise<void> = Promise.resolve();
+  private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(
     kafka: Kafka,
@@ -76,6 +82,7 @@ export class BatchConsumer implements OnApplicationBootstrap, OnModuleDestroy {
     const { GROUP_JOIN, REBALANCING, CRASH, STOP } = this.consumer.events;
     this.consumer.on(GROUP_JOIN, (event) => {
       this.joined = true;
+      this.committed.clear();
       const assignment = event.payload.memberAssignment;
       for (const [topic, handler] of this.routes) {
         handler.onAssignment?.(assignment[topic] ?? []);
@@ -136,15 +143,56 @@ export class BatchConsumer implements OnApplicationBootstrap, OnModuleDestroy {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently,
       eachBatch: (payload) => this.onBatch(payload),
     });
+    const intervals = [...this.routes.values()]
+      .filter((h) => h.flush !== undefined)
+      .map((h) => h.flushIntervalMs ?? 1000);
+    if (intervals.length > 0 && this.flushTimer === undefined) {
+      this.flushTimer = setInterval(() => void this.flush(), Math.min(...intervals));
+      this.flushTimer.unref();
+    }
   }
 
-  /** Finishes the batch in flight, commits it and leaves the group. */
+  /** Makes stateful handlers' pending work durable, commits it, then leaves the group. */
   async onModuleDestroy(): Promise<void> {
     this.stopping = true;
     this.stopSignal.abort();
+    clearInterval(this.flushTimer);
+    await this.flush();
     await this.consumer.disconnect();
+  }
+
+  /** Asks each stateful handler to make its work durable and commits where it stands. */
+  private async flush(): Promise<void> {
+    for (const [topic, handler] of this.routes) {
+      if (handler.flush === undefined) {
+        continue;
+      }
+      try {
+        for (const p of await handler.flush()) {
+          await this.commit(topic, p.partition, p.nextOffset);
+        }
+      } catch (error) {
+        this.logger.warn(`flushing ${topic} failed (retried at the next flush): ${String(error)}`);
+      }
+    }
+  }
+
+  /** Commits `nextOffset` unless this generation already committed as far. */
+  private commit(topic: string, partition: number, nextOffset: string): Promise<void> {
+    const run = this.commits.then(async () => {
+      const key = `${topic}:${partition}`;
+      const next = BigInt(nextOffset);
+      if ((this.committed.get(key) ?? -1n) >= next) {
+        return;
+      }
+      await this.consumer.commitOffsets([{ topic, partition, offset: nextOffset }]);
+      this.committed.set(key, next);
+    });
+    this.commits = run.catch(() => undefined);
+    return run;
   }
 
   private async onBatch(payload: EachBatchPayload): Promise<void> {
@@ -164,10 +212,29 @@ export class BatchConsumer implements OnApplicationBootstrap, OnModuleDestroy {
       heartbeat: () => payload.heartbeat(),
       partition: batch.partition,
       firstOffset: batch.firstOffset() ?? batch.messages[0]!.offset,
+      highWatermark: batch.highWatermark,
       lastOffset: batch.messages[batch.messages.length - 1]!.offset,
     };
-    const rejected = await this.handleWithRetry(handler, valid, payload, context);
-    for (const r of rejected) {
+    let outcome: BatchOutcome;
+    try {
+      outcome = await this.handleWithRetry(handler, valid, payload, context);
+    } catch (error) {
+      if (!(error instanceof RewindError)) {
+        throw error;
+      }
+      // Nothing of this batch is resolved or committed: read it again from there.
+      this.logger.warn(
+        `${batch.topic}[${batch.partition}]: reading again from offset ${error.nextOffset}: ${error.message}`,
+      );
+      this.consumer.seek({
+        topic: batch.topic,
+        partition: batch.partition,
+        offset: error.nextOffset,
+      });
+      end();
+      return;
+    }
+    for (const r of outcome.rejected ?? []) {
       const message = batch.messages.find((m) => m.offset === r.offset);
       if (message) {
         poison.push({ message, code: r.code, reason: r.reason });
@@ -177,13 +244,13 @@ export class BatchConsumer implements OnApplicationBootstrap, OnModuleDestroy {
 
     const last = batch.messages[batch.messages.length - 1]!;
     payload.resolveOffset(last.offset);
-    await this.consumer.commitOffsets([
-      {
-        topic: batch.topic,
-        partition: batch.partition,
-        offset: (BigInt(last.offset) + 1n).toString(),
-      },
-    ]);
+    const durable =
+      outcome.durableOffset === undefined
+        ? (BigInt(last.offset) + 1n).toString()
+        : outcome.durableOffset;
+    if (durable !== null) {
+      await this.commit(batch.topic, batch.partition, durable);
+    }
     this.metrics.lag.set(
       { topic: batch.topic, partition: String(batch.partition) },
       Number(batch.offsetLag()),
@@ -232,17 +299,21 @@ export class BatchConsumer implements OnApplicationBootstrap, OnModuleDestroy {
     messages: InboundMessage<unknown>[],
     payload: EachBatchPayload,
     context: BatchContext,
-  ): Promise<readonly RejectedMessage[]> {
+  ): Promise<BatchOutcome> {
     if (messages.length === 0) {
-      return [];
+      return {};
     }
     for (let attempt = 0; ; attempt++) {
       try {
-        const outcome = await handler.handleBatch(messages, context);
-        return outcome.rejected ?? [];
+        return await handler.handleBatch(messages, context);
       } catch (error) {
+        if (error instanceof RewindError) {
+          throw error;
+        }
         if (error instanceof PoisonMessageError && messages.length === 1) {
-          return [{ offset: messages[0]!.offset, code: error.code, reason: error.message }];
+          return {
+            rejected: [{ offset: messages[0]!.offset, code: error.code, reason: error.message }],
+          };
         }
         if (error instanceof PoisonMessageError) {
           // One bad record must not sink its neighbours: find it by handling one at a time.
@@ -271,18 +342,21 @@ export class BatchConsumer implements OnApplicationBootstrap, OnModuleDestroy {
     messages: InboundMessage<unknown>[],
     payload: EachBatchPayload,
     context: BatchContext,
-  ): Promise<RejectedMessage[]> {
+  ): Promise<BatchOutcome> {
     const rejected: RejectedMessage[] = [];
+    let durableOffset: string | null | undefined;
     for (const message of messages) {
-      rejected.push(
-        ...(await this.handleWithRetry(handler, [message], payload, {
-          ...context,
-          firstOffset: message.offset,
-          lastOffset: message.offset,
-        })),
-      );
+      const outcome = await this.handleWithRetry(handler, [message], payload, {
+        ...context,
+        firstOffset: message.offset,
+        lastOffset: message.offset,
+      });
+      rejected.push(...(outcome.rejected ?? []));
+      if (outcome.durableOffset !== undefined) {
+        durableOffset = outcome.durableOffset;
+      }
     }
-    return rejected;
+    return durableOffset === undefined ? { rejected } : { rejected, durableOffset };
   }
 
   private async deadLetter(batch: Batch, poison: readonly Poison[]): Promise<void> {

@@ -25,3 +25,18 @@ export class TransientError extends Error {
     this.name = 'TransientError';
   }
 }
+
+/**
+ * The handler cannot take this batch where it stands: its durable state
+ * resumes at an earlier offset (its in-memory state was lost after a failure).
+ * The consumer reads the partition again from `nextOffset`, committing nothing.
+ */
+export class RewindError extends Error {
+  constructor(
+    readonly nextOffset: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RewindError';
+  }
+}

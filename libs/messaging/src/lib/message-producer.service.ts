@@ -66,14 +66,26 @@ export class MessageProducer implements OnModuleInit, OnApplicationShutdown {
     if (messages.length === 0) {
       return;
     }
-    await this.sendRaw(
-      topic,
-      messages.map((m) => ({
-        key: m.key,
-        value: JSON.stringify(m.value),
-        ...(m.headers ? { headers: { ...m.headers } } : {}),
-      })),
-    );
+    await this.sendRaw(topic, messages.map(encode));
+  }
+
+  /** Several topics' records in one produce request per broker (acks=all). */
+  async sendMany(
+    batches: readonly { readonly topic: string; readonly messages: readonly OutboundMessage[] }[],
+  ): Promise<void> {
+    const topicMessages = batches
+      .filter((b) => b.messages.length > 0)
+      .map((b) => ({
+        topic: b.topic,
+        messages: b.messages.map(encode),
+      }));
+    if (topicMessages.length === 0) {
+      return;
+    }
+    await this.producer.sendBatch({ acks: -1, topicMessages });
+    for (const t of topicMessages) {
+      this.metrics.produced.inc({ topic: t.topic }, t.messages.length);
+    }
   }
 
   async sendRaw(topic: string, messages: Message[]): Promise<void> {
@@ -83,4 +95,12 @@ export class MessageProducer implements OnModuleInit, OnApplicationShutdown {
     await this.producer.send({ topic, acks: -1, messages });
     this.metrics.produced.inc({ topic }, messages.length);
   }
+}
+
+function encode(m: OutboundMessage): Message {
+  return {
+    key: m.key,
+    value: JSON.stringify(m.value),
+    ...(m.headers ? { headers: { ...m.headers } } : {}),
+  };
 }

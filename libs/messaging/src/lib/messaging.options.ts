@@ -20,12 +20,18 @@ export interface ConsumerOptions {
   /** Upper bound of the backoff between retries of a transient failure. */
   readonly maxRetryDelayMs: number;
   readonly sessionTimeoutMs: number;
+  /**
+   * Batches of this many partitions are handled at once (kafkajs
+   * `partitionsConsumedConcurrently`); one partition's batches stay in order.
+   */
+  readonly partitionsConsumedConcurrently: number;
 }
 
 export const DEFAULT_CONSUMER_OPTIONS: Omit<ConsumerOptions, 'groupId'> = {
   maxMessageBytes: 1024 * 1024,
   maxRetryDelayMs: 30_000,
   sessionTimeoutMs: 30_000,
+  partitionsConsumedConcurrently: 1,
 };
 
 export const KAFKA_CONNECTION_OPTIONS = Symbol('KAFKA_CONNECTION_OPTIONS');

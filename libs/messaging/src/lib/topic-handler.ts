@@ -20,6 +20,20 @@ export interface RejectedMessage {
 export interface BatchOutcome {
   /** Messages the domain refused for good; they go to the DLQ before the commit. */
   readonly rejected?: readonly RejectedMessage[];
+  /**
+   * For a handler that makes its work durable later than each batch (state
+   * checkpointed on an interval): the next offset of the partition whose work
+   * is durable, committed instead of the batch's end; null when nothing is
+   * durable yet. Absent: the whole batch is durable.
+   */
+  readonly durableOffset?: string | null;
+}
+
+/** A partition's durable position, as a handler's `flush` reports it. */
+export interface DurablePosition {
+  readonly partition: number;
+  /** Next offset to read: everything before it is durable. */
+  readonly nextOffset: string;
 }
 
 export interface BatchContext {
@@ -29,6 +43,8 @@ export interface BatchContext {
   /** Offsets of the whole fetched batch, including messages that failed their contract. */
   readonly firstOffset: string;
   readonly lastOffset: string;
+  /** The partition's end when the batch was fetched (the offset after its last record). */
+  readonly highWatermark: string;
 }
 
 /**
@@ -48,4 +64,11 @@ export interface TopicHandler<S extends TSchema = TSchema> {
    * instance now owns, so a stateful handler can drop what it no longer owns.
    */
   onAssignment?(partitions: readonly number[]): void;
+  /**
+   * For a handler that returns `durableOffset`: makes pending work durable and
+   * reports each owned partition's durable position, which is then committed.
+   * Called every `flushIntervalMs` and when the consumer stops.
+   */
+  flush?(): Promise<readonly DurablePosition[]>;
+  readonly flushIntervalMs?: number;
 }

@@ -4,6 +4,7 @@ import { type DataSource } from 'typeorm';
 import { ApiKeyRepository, hashApiKey } from './api-key.repository';
 import { createDataSource } from './data-source';
 import { FilePositionRepository } from './file-position.repository';
+import { CooldownStore } from './redis/cooldown.store';
 import { DedupStore } from './redis/dedup.store';
 import { TokenBucketStore } from './redis/token-bucket.store';
 
@@ -102,5 +103,61 @@ describe('Redis stores', () => {
     expect(await sut.seen(tenant, ['a', 'b'])).toEqual([true, false]);
     expect(await sut.seen(`${tenant}-other`, ['a'])).toEqual([false]);
     expect(await redis.pttl(DedupStore.key(tenant, 'a'))).toBeGreaterThan(0);
+  });
+
+  it('dedup claims: first owner wins, its replay stays owner, within and across batches', async () => {
+    const sut = new DedupStore(redis);
+    const scope = `${tenant}-claims`;
+    expect(
+      await sut.claim(
+        scope,
+        [
+          { id: 'x', owner: 'p0:1' },
+          { id: 'y', owner: 'p0:2' },
+          // A duplicate inside the same batch: the first record owns the id.
+          { id: 'x', owner: 'p0:3' },
+        ],
+        60_000,
+      ),
+    ).toEqual([true, true, false]);
+    expect(
+      await sut.claim(
+        scope,
+        [
+          { id: 'y', owner: 'p0:2' },
+          { id: 'x', owner: 'p1:9' },
+          { id: 'z', owner: 'p1:10' },
+        ],
+        60_000,
+      ),
+    ).toEqual([true, false, true]);
+    expect(await redis.pttl(DedupStore.key(scope, 'z'))).toBeGreaterThan(0);
+    // More ids than one script run takes: claimed in several runs, answers in order.
+    const many = Array.from({ length: 4500 }, (_, i) => ({ id: `m${i}`, owner: `o${i}` }));
+    const first = await sut.claim(scope, many, 60_000);
+    expect(first).toHaveLength(4500);
+    expect(first.every(Boolean)).toBe(true);
+    const again = await sut.claim(
+      scope,
+      many.map((m, i) => (i % 2 === 0 ? m : { ...m, owner: 'someone-else' })),
+      60_000,
+    );
+    expect(again.map((v, i) => v === (i % 2 === 0))).toEqual(again.map(() => true));
+  });
+
+  it('cooldown claims in one round trip give the verdicts of claims one after another', async () => {
+    const sut = new CooldownStore(redis);
+    const T = Date.UTC(2026, 0, 1);
+    const base = { tenantId: tenant, agentId: 'bulk', cooldownMs: 300_000, retainMs: 600_000 };
+    expect(
+      await sut.claimAll([
+        { ...base, detector: 'spike:medium', alertId: 'a1', eventTimeMs: T },
+        { ...base, detector: 'spike:medium', alertId: 'a2', eventTimeMs: T + 60_000 },
+        { ...base, detector: 'spike:high', alertId: 'a3', eventTimeMs: T + 60_000 },
+        { ...base, detector: 'spike:medium', alertId: 'a1', eventTimeMs: T },
+        { ...base, detector: 'spike:medium', alertId: 'a4', eventTimeMs: T + 300_000 },
+      ]),
+    ).toEqual([true, false, true, true, true]);
+    expect(await sut.claimAll([])).toEqual([]);
   });
 });

@@ -160,6 +160,24 @@ export class MonitorStateRepository {
     };
   }
 
+  /**
+   * Forgets a partition's checkpoint (its offset and the profiles stored with
+   * it): for a checkpoint past the end of its partition, left by a topic that
+   * was deleted and created again.
+   */
+  async forgetPartition(group: string, topic: string, partition: number): Promise<void> {
+    await this.dataSource.transaction(async (tx) => {
+      await tx.query(
+        `DELETE FROM agent_profiles WHERE consumer_group = $1 AND topic = $2 AND partition = $3`,
+        [group, topic, partition],
+      );
+      await tx.query(
+        `DELETE FROM monitor_offsets WHERE consumer_group = $1 AND topic = $2 AND partition = $3`,
+        [group, topic, partition],
+      );
+    });
+  }
+
   /** State, tier history, control state and the partition's next offset: all or nothing. */
   async checkpoint(c: Checkpoint): Promise<void> {
     await this.dataSource.transaction(async (tx) => {

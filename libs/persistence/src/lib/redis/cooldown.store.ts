@@ -31,9 +31,18 @@ export interface CooldownClaim {
   readonly retainMs: number;
 }
 
+type ClaimCommand = (key: string, ...args: string[]) => Promise<number>;
+
 @Injectable()
 export class CooldownStore {
-  constructor(@Inject(Redis) private readonly redis: Redis) {}
+  private readonly command = 'wardCooldownClaim';
+
+  constructor(@Inject(Redis) private readonly redis: Redis) {
+    // EVALSHA of a script Redis already holds rather than the whole script each time.
+    if (!(this.command in redis)) {
+      redis.defineCommand(this.command, { numberOfKeys: 1, lua: CLAIM_SCRIPT });
+    }
+  }
 
   static key(tenantId: string, agentId: string, detector: string): string {
     return `cooldown:${tenantId}:${detector}:${agentId}`;
@@ -41,16 +50,35 @@ export class CooldownStore {
 
   /** True when the alert may be emitted (and now holds the cooldown); false when suppressed. */
   async claim(claim: CooldownClaim): Promise<boolean> {
-    const result = await this.redis.eval(
-      CLAIM_SCRIPT,
-      1,
-      CooldownStore.key(claim.tenantId, claim.agentId, claim.detector),
-      claim.alertId,
-      String(claim.eventTimeMs),
-      String(claim.eventTimeMs + claim.cooldownMs),
-      String(Math.max(claim.retainMs, claim.cooldownMs)),
-    );
-    return result === 1;
+    return (await this.claimAll([claim]))[0]!;
+  }
+
+  /**
+   * Claims in order, in one round trip: the same verdicts as claiming one
+   * after another (a later claim on the same key sees an earlier one's).
+   */
+  async claimAll(claims: readonly CooldownClaim[]): Promise<boolean[]> {
+    if (claims.length === 0) {
+      return [];
+    }
+    const pipeline = this.redis.pipeline();
+    const run = (pipeline as unknown as Record<string, ClaimCommand>)[this.command]!.bind(pipeline);
+    for (const claim of claims) {
+      void run(
+        CooldownStore.key(claim.tenantId, claim.agentId, claim.detector),
+        claim.alertId,
+        String(claim.eventTimeMs),
+        String(claim.eventTimeMs + claim.cooldownMs),
+        String(Math.max(claim.retainMs, claim.cooldownMs)),
+      );
+    }
+    const results = (await pipeline.exec()) ?? [];
+    return results.map(([error, value]) => {
+      if (error) {
+        throw error;
+      }
+      return value === 1;
+    });
   }
 
   async current(

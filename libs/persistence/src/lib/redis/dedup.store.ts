@@ -11,15 +11,39 @@ import Redis from 'ioredis';
 // First claim wins; a replay by the same owner (the same record at the same
 // topic/partition/offset) is still its owner, so reprocessing after a crash is
 // not mistaken for a duplicate.
+// One script run claims a whole batch: KEYS are the ids' keys, ARGV[1] the
+// TTL and ARGV[1 + i] the owner of KEYS[i].
 const CLAIM_SCRIPT = `
-if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
-if redis.call('GET', KEYS[1]) == ARGV[1] then return 1 end
-return 0
+local ttl = ARGV[1]
+local owned = {}
+for i, key in ipairs(KEYS) do
+  local owner = ARGV[i + 1]
+  if redis.call('SET', key, owner, 'NX', 'PX', ttl) then
+    owned[i] = 1
+  elseif redis.call('GET', key) == owner then
+    owned[i] = 1
+  else
+    owned[i] = 0
+  end
+end
+return owned
 `;
+
+// Keys per script run: large batches are claimed in a few runs, not one huge one.
+const CLAIM_CHUNK = 2000;
+
+type ClaimCommand = (keyCount: number, ...args: string[]) => Promise<number[]>;
 
 @Injectable()
 export class DedupStore {
-  constructor(@Inject(Redis) private readonly redis: Redis) {}
+  private readonly command = 'wardDedupClaim';
+
+  constructor(@Inject(Redis) private readonly redis: Redis) {
+    // EVALSHA of a script Redis already holds rather than the whole script each time.
+    if (!(this.command in redis)) {
+      redis.defineCommand(this.command, { lua: CLAIM_SCRIPT });
+    }
+  }
 
   static key(scope: string, id: string): string {
     return `dedup:${scope}:${createHash('sha256').update(id).digest('base64url').slice(0, 22)}`;
@@ -71,15 +95,22 @@ export class DedupStore {
       return [];
     }
     const pipeline = this.redis.pipeline();
-    for (const e of entries) {
-      pipeline.eval(CLAIM_SCRIPT, 1, DedupStore.key(scope, e.id), e.owner, String(ttlMs));
+    const run = (pipeline as unknown as Record<string, ClaimCommand>)[this.command]!.bind(pipeline);
+    for (let i = 0; i < entries.length; i += CLAIM_CHUNK) {
+      const chunk = entries.slice(i, i + CLAIM_CHUNK);
+      void run(
+        chunk.length,
+        ...chunk.map((e) => DedupStore.key(scope, e.id)),
+        String(ttlMs),
+        ...chunk.map((e) => e.owner),
+      );
     }
     const results = (await pipeline.exec()) ?? [];
-    return results.map(([error, value]) => {
+    return results.flatMap(([error, value]) => {
       if (error) {
         throw error;
       }
-      return value === 1;
+      return (value as number[]).map((v) => v === 1);
     });
   }
 }
