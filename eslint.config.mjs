@@ -78,6 +78,16 @@ export default tseslint.config(
               ],
             },
             {
+              // The `ward` command line: run by people, not built into an image.
+              sourceTag: 'type:tool',
+              onlyDependOnLibsWithTags: [
+                'type:domain',
+                'type:util',
+                'type:data-access',
+                'type:testing',
+              ],
+            },
+            {
               // data-access integration specs use the real-infrastructure harness in libs/testing.
               sourceTag: 'type:data-access',
               onlyDependOnLibsWithTags: [
@@ -133,6 +143,7 @@ export default tseslint.config(
               sourceTag: 'scope:policy-generator',
               onlyDependOnLibsWithTags: ['scope:shared', 'scope:policy-generator'],
             },
+            { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:shared'] },
           ],
         },
       ],

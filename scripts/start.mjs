@@ -57,9 +57,9 @@ if (process.env.INGEST_FILE_PATTERNS === undefined) {
   process.env.INGEST_FILE_PATTERNS = inbox;
 }
 
-// Local bearer tokens for the policy API and OPA bundle pulls, unless configured:
-// random once, kept in .ward/dev-tokens.env (mode 600) so `npm run demo:policy`
-// and a local OPA agent can use them across restarts.
+// Local bearer tokens for every service's API and for OPA bundle pulls, unless
+// configured: random once, kept in .ward/dev-tokens.env (mode 600) so `ward`
+// (apps/cli) and a local OPA agent can use them across restarts.
 const tokensFile = join(ROOT, '.ward/dev-tokens.env');
 const tokens = existsSync(tokensFile)
   ? Object.fromEntries(
@@ -70,7 +70,14 @@ const tokens = existsSync(tokensFile)
         .map((m) => [m[1], m[2]]),
     )
   : {};
-for (const name of ['POLICY_ADMIN_TOKEN', 'POLICY_BUNDLE_TOKEN']) {
+for (const name of [
+  'INGEST_ADMIN_TOKEN',
+  'MONITOR_ADMIN_TOKEN',
+  'FUSION_ADMIN_TOKEN',
+  'RESPONSE_ADMIN_TOKEN',
+  'POLICY_ADMIN_TOKEN',
+  'POLICY_BUNDLE_TOKEN',
+]) {
   tokens[name] = process.env[name] ?? tokens[name] ?? randomBytes(24).toString('base64url');
   process.env[name] = tokens[name];
 }
@@ -80,6 +87,21 @@ writeFileSync(
   Object.entries(tokens)
     .map(([k, v]) => `${k}=${v}\n`)
     .join(''),
+  { mode: 0o600 },
+);
+
+// Where the services listen, for `ward` (it reads this file under its environment).
+const cliHost = process.env.HOST && process.env.HOST !== '0.0.0.0' ? process.env.HOST : '127.0.0.1';
+writeFileSync(
+  join(ROOT, '.ward/services.env'),
+  SERVICES.map(
+    (s) =>
+      `WARD_${s.short === 'respond' ? 'RESPONSE' : s.short.toUpperCase()}_URL=http://${cliHost}:${s.port}\n`,
+  ).join('') +
+    ['KAFKA_BROKERS', 'KAFKA_TOPIC_PREFIX', 'DATABASE_URL', 'REDIS_URL']
+      .filter((name) => process.env[name] !== undefined)
+      .map((name) => `${name}=${process.env[name]}\n`)
+      .join(''),
   { mode: 0o600 },
 );
 
@@ -182,5 +204,7 @@ log(
 log(
   `or drop JSONL files into ${process.env.INGEST_FILE_PATTERNS} (tenant ${process.env.INGEST_FILE_TENANT ?? 'default'})`,
 );
-log('or run the demo in another terminal: npm run demo   (Ctrl-C here stops everything)');
-log(`policies learnt from repeated attacks: npm run demo:policy   (API tokens in ${tokensFile})`);
+log(
+  'in another terminal: npx ward doctor   (is everything up?), then npx ward demo   (the storylines)',
+);
+log(`ward reads the API tokens from ${tokensFile}; Ctrl-C here stops everything`);
