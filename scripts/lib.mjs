@@ -61,8 +61,8 @@ export function ensureInfrastructure() {
   }
 }
 
-/** Installs the pinned tools the tests use (OPA, Helm, promtool, Prometheus) and exports WARD_<TOOL> paths. */
-export function ensureTools(tools = ['opa', 'helm', 'promtool', 'prometheus']) {
+/** Installs the pinned tools the tests use (OPA, Helm, promtool, Prometheus, Schemathesis) and exports WARD_<TOOL> paths. */
+export function ensureTools(tools = ['opa', 'helm', 'promtool', 'prometheus', 'schemathesis']) {
   for (const tool of tools) {
     const variable = `WARD_${tool.toUpperCase()}`;
     const result = spawnSync('bash', [join(ROOT, 'deploy/local/tools.sh'), tool], {

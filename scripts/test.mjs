@@ -2,7 +2,8 @@
 // `npm test`: installs what is missing, brings up the real infrastructure, then
 // runs formatting, lint, type checks and unit tests (cached by nx), and the
 // integration and end-to-end suites against the real broker, PostgreSQL and
-// Redis, then the fault tests (apps/faults, also `npm run test:faults`).
+// Redis, Schemathesis against every service's OpenAPI document, then the fault
+// tests (apps/faults, also `npm run test:faults`).
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -49,6 +50,19 @@ if (intTests.status !== 0) {
     `${paint('31', '[ward]')} integration tests failed (exit ${intTests.status ?? intTests.signal})`,
   );
   process.exit(intTests.status || 1);
+}
+log('API fuzzing: Schemathesis against every service (apps/security-e2e/src/fuzz)');
+const fuzz = spawnSync(nx, ['run', 'security-e2e:fuzz', '--outputStyle=static'], {
+  cwd: ROOT,
+  env: process.env,
+  stdio: 'inherit',
+});
+if (fuzz.status !== 0) {
+  pruneScratch(scratchRun);
+  console.error(
+    `${paint('31', '[ward]')} Schemathesis found problems (exit ${fuzz.status ?? fuzz.signal}); reports in tmp/fuzz/`,
+  );
+  process.exit(fuzz.status || 1);
 }
 // Last and alone: they stop and restart the local PostgreSQL (and a broker and
 // Redis of their own), so nothing else may run against it meanwhile.

@@ -6,6 +6,7 @@
 #   deploy/local/tools.sh helm         the same for Helm (built from the Go module proxy)
 #   deploy/local/tools.sh promtool     Prometheus's promtool (Debian's prometheus package)
 #   deploy/local/tools.sh prometheus   the Prometheus server (the same package)
+#   deploy/local/tools.sh schemathesis Schemathesis (PyPI) in its own Python venv
 #   deploy/local/tools.sh list         print each tool with its pinned version
 #
 # WARD_<TOOL> (e.g. WARD_OPA) names an existing binary to use instead; it is
@@ -20,11 +21,12 @@ LOGS="$WARD_HOME/logs"
 # Pinned versions: bump here, the next run installs beside the old one.
 OPA_VERSION="v1.22.2"
 HELM_VERSION="v3.22.0"
+SCHEMATHESIS_VERSION="4.32.5"
 
 say() { echo "[tools] $*" >&2; }
 die() { echo "[tools] error: $*" >&2; exit 1; }
 
-usage() { sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 # Builds a Go main package from the module proxy into $2. CGO off gives a
 # static binary that does not depend on the machine's libc.
@@ -65,6 +67,24 @@ ensure() { # tool, version, installer
 install_opa() { go_install "github.com/open-policy-agent/opa@$1" "$2" opa; }
 install_helm() { go_install "helm.sh/helm/v3/cmd/helm@$1" "$2" helm; }
 
+# Schemathesis from PyPI into a venv of its own (python3 with the venv module,
+# 3.9 or newer), so nothing is installed into the system's Python.
+install_schemathesis() { # version, directory
+  local version="$1" dir="$2" log="$LOGS/schemathesis.log"
+  command -v python3 >/dev/null 2>&1 || die "python3 is not installed: it is needed for Schemathesis (or set WARD_SCHEMATHESIS to an existing binary)"
+  mkdir -p "$LOGS"
+  say "installing schemathesis $version from PyPI into a venv (log $log)"
+  # A venv records its own path in its scripts, so it is built where it lives;
+  # the link that ensure() looks for is made last, so a broken install is redone.
+  rm -rf "$dir"
+  if ! { python3 -m venv "$dir" && "$dir/bin/pip" install --quiet "schemathesis==$version"; } >"$log" 2>&1; then
+    tail -20 "$log" >&2
+    rm -rf "$dir"
+    die "installing schemathesis $version failed (python3 -m venv needs Debian's python3-venv)"
+  fi
+  ln -s bin/st "$dir/schemathesis"
+}
+
 # Debian's prometheus package holds both the server and promtool. Installed
 # with apt when missing (root or passwordless sudo); its service is not started.
 debian_prometheus() { # binary
@@ -98,7 +118,8 @@ main() {
     opa) ensure opa "$OPA_VERSION" install_opa ;;
     helm) ensure helm "$HELM_VERSION" install_helm ;;
     promtool|prometheus) debian_prometheus "$command" ;;
-    list) printf 'opa %s\nhelm %s\npromtool (Debian prometheus)\nprometheus (Debian prometheus)\n' "$OPA_VERSION" "$HELM_VERSION" ;;
+    schemathesis) ensure schemathesis "$SCHEMATHESIS_VERSION" install_schemathesis ;;
+    list) printf 'opa %s\nhelm %s\npromtool (Debian prometheus)\nprometheus (Debian prometheus)\nschemathesis %s\n' "$OPA_VERSION" "$HELM_VERSION" "$SCHEMATHESIS_VERSION" ;;
     *) usage >&2; die "unknown tool '$command'" ;;
   esac
 }

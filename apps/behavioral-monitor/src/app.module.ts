@@ -1,14 +1,13 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { MessagingModule } from '@ward/messaging';
-import { ObservabilityModule } from '@ward/observability';
-import { PersistenceModule, RedisModule } from '@ward/persistence';
+import { AuthModule, ObservabilityModule } from '@ward/observability';
+import { ApiKeyVerifier, PersistenceModule, RedisModule } from '@ward/persistence';
 import { ConfigModule } from './config/config.module';
 import { MONITOR_CONFIG, type MonitorConfig } from './config/monitor.config';
 import { EventsConsumer } from './profiles/events.consumer';
 import { ProfilesModule } from './profiles/profiles.module';
 import { ControlConsumer } from './tiers/control.consumer';
 import { AgentsController } from './api/agents.controller';
-import { MonitorAdminGuard } from './api/admin.guard';
 
 export const SERVICE_NAME = 'behavioral-monitor';
 
@@ -20,6 +19,11 @@ export class AppModule {
       imports: [
         ConfigModule.register(config),
         ObservabilityModule.forRoot({ serviceName: SERVICE_NAME }),
+        AuthModule.forRoot({
+          inject: [MONITOR_CONFIG],
+          useFactory: (c: MonitorConfig) => c.auth,
+          apiKeys: ApiKeyVerifier,
+        }),
         PersistenceModule.forRoot({
           inject: [MONITOR_CONFIG],
           useFactory: (c: MonitorConfig) => ({ url: c.databaseUrl, applicationName: SERVICE_NAME }),
@@ -44,7 +48,6 @@ export class AppModule {
         ProfilesModule,
       ],
       controllers: [AgentsController],
-      providers: [MonitorAdminGuard],
     };
   }
 }

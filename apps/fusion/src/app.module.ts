@@ -1,8 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { MessagingModule } from '@ward/messaging';
-import { ObservabilityModule } from '@ward/observability';
-import { PersistenceModule } from '@ward/persistence';
-import { FusionAdminGuard } from './api/admin.guard';
+import { AuthModule, ObservabilityModule } from '@ward/observability';
+import { ApiKeyVerifier, PersistenceModule } from '@ward/persistence';
 import { IncidentsController } from './api/incidents.controller';
 import { ConfigModule } from './config/config.module';
 import { FUSION_CONFIG, type FusionConfig } from './config/fusion.config';
@@ -19,6 +18,11 @@ export class AppModule {
       imports: [
         ConfigModule.register(config),
         ObservabilityModule.forRoot({ serviceName: SERVICE_NAME }),
+        AuthModule.forRoot({
+          inject: [FUSION_CONFIG],
+          useFactory: (c: FusionConfig) => c.auth,
+          apiKeys: ApiKeyVerifier,
+        }),
         PersistenceModule.forRoot({
           inject: [FUSION_CONFIG],
           useFactory: (c: FusionConfig) => ({ url: c.databaseUrl, applicationName: SERVICE_NAME }),
@@ -36,7 +40,6 @@ export class AppModule {
         IncidentsModule,
       ],
       controllers: [IncidentsController],
-      providers: [FusionAdminGuard],
     };
   }
 }

@@ -1,10 +1,10 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { MessagingModule } from '@ward/messaging';
-import { ObservabilityModule } from '@ward/observability';
-import { PersistenceModule } from '@ward/persistence';
+import { AuthModule, ObservabilityModule } from '@ward/observability';
+import { ApiKeyVerifier, PersistenceModule } from '@ward/persistence';
 import { BundleController } from './api/bundle.controller';
 import { BundleMetrics } from './api/bundle.metrics';
-import { BundleTokenGuard, PolicyAdminGuard } from './api/guards';
+import { BundleTokenGuard } from './api/guards';
 import { PoliciesController } from './api/policies.controller';
 import { ConfigModule } from './config/config.module';
 import { POLICY_CONFIG, type PolicyConfig } from './config/policy.config';
@@ -24,6 +24,11 @@ export class AppModule {
       imports: [
         ConfigModule.register(config),
         ObservabilityModule.forRoot({ serviceName: SERVICE_NAME }),
+        AuthModule.forRoot({
+          inject: [POLICY_CONFIG],
+          useFactory: (c: PolicyConfig) => c.auth,
+          apiKeys: ApiKeyVerifier,
+        }),
         PersistenceModule.forRoot({
           inject: [POLICY_CONFIG],
           useFactory: (c: PolicyConfig) => ({ url: c.databaseUrl, applicationName: SERVICE_NAME }),
@@ -41,7 +46,7 @@ export class AppModule {
         PoliciesModule,
       ],
       controllers: [PoliciesController, BundleController],
-      providers: [PolicyAdminGuard, BundleTokenGuard, BundleMetrics, PolicyGauges],
+      providers: [BundleTokenGuard, BundleMetrics, PolicyGauges],
     };
   }
 }

@@ -1,8 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { MessagingModule } from '@ward/messaging';
-import { ObservabilityModule } from '@ward/observability';
-import { PersistenceModule, RedisModule } from '@ward/persistence';
-import { ResponseAdminGuard } from './api/admin.guard';
+import { AuthModule, ObservabilityModule } from '@ward/observability';
+import { ApiKeyVerifier, PersistenceModule, RedisModule } from '@ward/persistence';
 import { ResponseController } from './api/response.controller';
 import { ConfigModule } from './config/config.module';
 import { RESPONSE_CONFIG, type ResponseConfig } from './config/response.config';
@@ -19,6 +18,11 @@ export class AppModule {
       imports: [
         ConfigModule.register(config),
         ObservabilityModule.forRoot({ serviceName: SERVICE_NAME }),
+        AuthModule.forRoot({
+          inject: [RESPONSE_CONFIG],
+          useFactory: (c: ResponseConfig) => c.auth,
+          apiKeys: ApiKeyVerifier,
+        }),
         PersistenceModule.forRoot({
           inject: [RESPONSE_CONFIG],
           useFactory: (c: ResponseConfig) => ({
@@ -43,7 +47,6 @@ export class AppModule {
         RunsModule,
       ],
       controllers: [ResponseController],
-      providers: [ResponseAdminGuard],
     };
   }
 }

@@ -1,7 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { MessagingModule } from '@ward/messaging';
-import { ObservabilityModule } from '@ward/observability';
-import { PersistenceModule, RedisModule } from '@ward/persistence';
+import { AuthModule, ObservabilityModule } from '@ward/observability';
+import { ApiKeyVerifier, PersistenceModule, RedisModule } from '@ward/persistence';
+import { ApiKeysModule } from './auth/api-keys.module';
 import { ConfigModule } from './config/config.module';
 import { INGEST_CONFIG, type IngestConfig } from './config/ingest.config';
 import { EventsModule } from './events/events.module';
@@ -28,7 +29,17 @@ export class AppModule {
           inject: [INGEST_CONFIG],
           useFactory: (c: IngestConfig) => ({ ...c.kafka, ensureTopics: true }),
         }),
+        AuthModule.forRoot({
+          inject: [INGEST_CONFIG],
+          useFactory: (c: IngestConfig) => ({
+            ...c.auth,
+            // The name dashboards and alert rules already use for ingest.
+            failureMetric: 'ward_ingest_auth_failures_total',
+          }),
+          apiKeys: ApiKeyVerifier,
+        }),
         IntakeModule,
+        ApiKeysModule,
         EventsModule,
         FileIntakeModule,
         ...(config.rawTopic.enabled

@@ -3,5 +3,5 @@ export * from './lib/readiness.service';
 export * from './lib/health.controller';
 export * from './lib/observability.module';
 export * from './lib/bootstrap';
-export * from './lib/admin-token.guard';
 export * from './lib/http-input';
+export * from './lib/auth';

@@ -6,6 +6,7 @@ export * from './lib/redis/redis.module';
 export * from './lib/redis/cooldown.store';
 export * from './lib/api-key.entity';
 export * from './lib/api-key.repository';
+export * from './lib/api-key.verifier';
 export * from './lib/file-position.entity';
 export * from './lib/file-position.repository';
 export * from './lib/redis/dedup.store';

@@ -5,3 +5,4 @@ export * from './lib/audit';
 export * from './lib/formats';
 export * from './lib/outbound';
 export * from './lib/run';
+export * from './lib/outbound-http';

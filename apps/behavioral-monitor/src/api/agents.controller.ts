@@ -10,32 +10,40 @@ import {
   Post,
   Put,
   Query,
-  UseGuards,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { intQuery, tenantParam, validBody } from '@ward/observability';
+import { ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  actorOf,
+  ApiContractBody,
+  ApiIntQuery,
+  Authorize,
+  CurrentPrincipal,
+  intQuery,
+  type Principal,
+  tenantParam,
+  validBody,
+} from '@ward/observability';
 import { MonitorStateRepository } from '@ward/persistence';
 import { MONITOR_CONFIG, type MonitorConfig } from '../config/monitor.config';
-import { MonitorAdminGuard } from './admin.guard';
 import { ProfilesService } from '../profiles/profiles.service';
 import { TenantSettingsService } from '../profiles/tenant-settings.service';
 import { OperatorActionsService } from '../tiers/operator-actions.service';
 import {
   AgentDto,
   PutSettingsContract,
-  PutSettingsDto,
   ResetBaselineContract,
-  ResetBaselineDto,
   SetTierContract,
-  SetTierDto,
 } from './agents.dto';
 
 const tenantOf = tenantParam;
 const checked = validBody;
 
 @ApiTags('agents')
-@ApiBearerAuth()
-@UseGuards(MonitorAdminGuard)
+@Authorize('analyst')
+@ApiResponse({
+  status: 404,
+  description: 'Nothing by that name in this tenant (or another tenant’s).',
+})
 @Controller('tenants/:tenantId')
 export class AgentsController {
   constructor(
@@ -47,10 +55,10 @@ export class AgentsController {
   ) {}
 
   @Get('agents')
-  @ApiQuery({ name: 'tier', required: false, enum: ['1', '2', '3', '4'] })
-  @ApiQuery({ name: 'minRisk', required: false, description: '0..100' })
-  @ApiQuery({ name: 'limit', required: false, description: '1..500, default 100' })
-  @ApiQuery({ name: 'offset', required: false })
+  @ApiIntQuery('tier', 1, 4)
+  @ApiIntQuery('minRisk', 0, 100)
+  @ApiIntQuery('limit', 1, 500, 'default 100')
+  @ApiIntQuery('offset', 0, 1_000_000, 'default 0')
   @ApiResponse({ status: 200, type: [AgentDto], description: 'By descending risk.' })
   async list(
     @Param('tenantId') rawTenant: string,
@@ -96,30 +104,44 @@ export class AgentsController {
   }
 
   @Put('agents/:agentId/tier')
-  @ApiBody({ type: SetTierDto })
+  @Authorize('approver')
+  @ApiContractBody(SetTierContract)
   @ApiResponse({ status: 200, description: 'The AgentControl record published.' })
   async setTier(
     @Param('tenantId') rawTenant: string,
     @Param('agentId') agentId: string,
     @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
   ) {
     const tenantId = tenantOf(rawTenant);
     const input = checked(SetTierContract, body);
-    return this.operator.setTier({ tenantId, agentId, ...input });
+    return this.operator.setTier({
+      tenantId,
+      agentId,
+      ...input,
+      actor: actorOf(principal, input.actor),
+    });
   }
 
   @Post('agents/:agentId/reset-baseline')
+  @Authorize('admin')
   @HttpCode(202)
-  @ApiBody({ type: ResetBaselineDto })
+  @ApiContractBody(ResetBaselineContract)
   @ApiResponse({ status: 202, description: 'Recorded; the owning replica applies it.' })
   async reset(
     @Param('tenantId') rawTenant: string,
     @Param('agentId') agentId: string,
     @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
   ) {
     const tenantId = tenantOf(rawTenant);
     const input = checked(ResetBaselineContract, body);
-    const action = await this.operator.resetBaseline({ tenantId, agentId, ...input });
+    const action = await this.operator.resetBaseline({
+      tenantId,
+      agentId,
+      ...input,
+      actor: actorOf(principal, input.actor),
+    });
     return { seq: action.seq, requestedAt: action.createdAt.toISOString() };
   }
 
@@ -142,10 +164,15 @@ export class AgentsController {
   }
 
   @Put('detector-settings')
-  @ApiBody({ type: PutSettingsDto })
+  @Authorize('admin')
+  @ApiContractBody(PutSettingsContract)
   @ApiResponse({ status: 200, description: 'Stored and applied.' })
   @ApiResponse({ status: 400, description: 'A setting is invalid; the message names it.' })
-  async putSettings(@Param('tenantId') rawTenant: string, @Body() body: unknown) {
+  async putSettings(
+    @Param('tenantId') rawTenant: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+  ) {
     const tenantId = tenantOf(rawTenant);
     const input = checked(PutSettingsContract, body);
     try {
@@ -153,7 +180,7 @@ export class AgentsController {
         tenantId,
         input.overrides,
         input.reason,
-        input.actor,
+        actorOf(principal, input.actor),
       );
       return { effective: settings, overrides: row.overrides, version: row.version };
     } catch (error) {

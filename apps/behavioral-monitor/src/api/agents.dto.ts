@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from '@sinclair/typebox';
 import { Contract } from '@ward/contracts';
-import { METRICS, OVERRIDABLE_SETTINGS } from '@ward/detectors';
 
 const Reason = Type.String({ minLength: 1, maxLength: 500 });
 const Actor = Type.String({ minLength: 1, maxLength: 200 });
@@ -43,32 +42,6 @@ export const PutSettingsContract = new Contract(
     { additionalProperties: false },
   ),
 );
-
-export class SetTierDto {
-  @ApiProperty({
-    enum: [1, 2, 3, 4],
-    nullable: true,
-    description: 'Configured tier; null clears it.',
-  })
-  tier!: number | null;
-  @ApiProperty({ example: 'under investigation (INC-42)' }) reason!: string;
-  @ApiProperty({ example: 'alice@example.com' }) actor!: string;
-}
-
-export class ResetBaselineDto {
-  @ApiProperty({ example: 'agent upgraded to v2; old behavior no longer applies' }) reason!: string;
-  @ApiProperty({ example: 'alice@example.com' }) actor!: string;
-}
-
-export class PutSettingsDto {
-  @ApiProperty({
-    description: `Any of: ${OVERRIDABLE_SETTINGS.join(', ')}. weights is an object of metric → [0, 1] (metrics: ${METRICS.join(', ')}).`,
-    example: { sigma: 5, weights: { bytes_out: 0.5 } },
-  })
-  overrides!: Record<string, unknown>;
-  @ApiProperty() reason!: string;
-  @ApiProperty() actor!: string;
-}
 
 export class AgentDto {
   @ApiProperty() tenantId!: string;

@@ -7,6 +7,11 @@ import {
   readEnv,
   kafkaSecurity,
   type KafkaSecurity,
+  authEnv,
+  authSettings,
+  type AuthSettings,
+  redisSettings,
+  type RedisSettings,
 } from '@ward/config';
 import {
   DEFAULT_PROFILE_SETTINGS,
@@ -16,8 +21,12 @@ import {
   profileSettingsProblems,
 } from '@ward/detectors';
 
+/** How long a verified API key is trusted before PostgreSQL is asked again (a revocation elsewhere takes this long). */
+const API_KEY_CACHE_MS = 5_000;
+
 export const monitorEnv = {
   ...infrastructureEnv,
+  ...authEnv,
   HOST: env.string({ default: '127.0.0.1', description: 'Address the HTTP server binds to.' }),
   PORT: env.int({
     default: 3002,
@@ -135,7 +144,7 @@ export const monitorEnv = {
   MONITOR_ADMIN_TOKEN: env.optionalString({
     secret: true,
     description:
-      'Bearer token for the agents and detector-settings API; the API answers 404 while it is unset.',
+      "Break-glass bearer token: admin of every tenant on this service's API (unset: API keys and OIDC tokens only).",
   }),
   ...redisKeyPrefixEnv,
 };
@@ -151,13 +160,18 @@ export interface MonitorConfig {
   };
   readonly consumerGroup: string;
   readonly databaseUrl: string;
-  readonly redis: { readonly url: string; readonly keyPrefix: string };
+  readonly redis: RedisSettings;
   readonly profile: ProfileSettings;
   readonly cooldownMs: number;
   readonly dedupWindowMs: number;
   readonly checkpointIntervalMs: number;
   readonly partitionsConcurrently: number;
   readonly adminToken: string | undefined;
+  /** For the shared auth guard: break-glass token, OIDC, metrics token, API-key cache. */
+  readonly auth: AuthSettings & {
+    readonly adminToken: string | undefined;
+    readonly keyCacheMs: number;
+  };
   readonly refreshMs: number;
   readonly logLevel: MonitorEnv['LOG_LEVEL'];
 }
@@ -185,7 +199,9 @@ export function loadMonitorConfig(
   const e = readEnv(monitorEnv, source);
   const kafkaSecured = kafkaSecurity(e);
   const weights: Record<string, number> = { ...DEFAULT_PROFILE_SETTINGS.weights };
-  const problems: string[] = [...kafkaSecured.problems];
+  const auth = authSettings(e);
+  const redis = redisSettings(e);
+  const problems: string[] = [...kafkaSecured.problems, ...auth.problems, ...redis.problems];
   for (const item of e.MONITOR_WEIGHTS) {
     const [name, value] = item.split('=') as [string, string];
     if (!(METRICS as readonly string[]).includes(name)) {
@@ -223,13 +239,14 @@ export function loadMonitorConfig(
     },
     consumerGroup: e.MONITOR_CONSUMER_GROUP,
     databaseUrl: e.DATABASE_URL,
-    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
+    redis: redis.settings,
     profile,
     cooldownMs: e.MONITOR_ALERT_COOLDOWN_SECONDS * 1000,
     dedupWindowMs: e.MONITOR_DEDUP_WINDOW_SECONDS * 1000,
     checkpointIntervalMs: e.MONITOR_CHECKPOINT_INTERVAL_MS,
     partitionsConcurrently: e.MONITOR_PARTITIONS_CONCURRENTLY,
     adminToken: e.MONITOR_ADMIN_TOKEN,
+    auth: { ...auth.settings, adminToken: e.MONITOR_ADMIN_TOKEN, keyCacheMs: API_KEY_CACHE_MS },
     refreshMs: e.MONITOR_REFRESH_SECONDS * 1000,
     logLevel: e.LOG_LEVEL,
   };

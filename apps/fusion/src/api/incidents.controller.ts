@@ -7,28 +7,41 @@ import {
   Param,
   Post,
   Query,
-  UseGuards,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { type Incident, INCIDENT_STATUSES, SEVERITIES, type ThreatAlert } from '@ward/contracts';
-import { intQuery, tenantParam, validBody } from '@ward/observability';
+import {
+  actorOf,
+  ApiContractBody,
+  ApiIntQuery,
+  Authorize,
+  CurrentPrincipal,
+  intQuery,
+  type Principal,
+  tenantParam,
+  validBody,
+} from '@ward/observability';
 import { IncidentRepository } from '@ward/persistence';
 import { FusionService } from '../incidents/fusion.service';
-import { FusionAdminGuard } from './admin.guard';
 import {
   ChangeStatusContract,
-  ChangeStatusDto,
-  IncidentDetailDto,
-  IncidentDto,
+  type IncidentDetail,
+  INCIDENT_DETAIL_SCHEMA,
+  INCIDENT_GRAPH_SCHEMA,
+  INCIDENT_PAGE_SCHEMA,
+  INCIDENT_SCHEMA,
 } from './incidents.dto';
 
 const ALERTS_SHOWN = 1000;
 
+// RFC 3339, as the OpenAPI document says (format date-time).
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/i;
+
 function time(name: string, raw: string | undefined): Date | undefined {
-  if (raw === undefined || raw === '') {
+  if (raw === undefined) {
     return undefined;
   }
-  const t = Date.parse(raw);
+  const t = typeof raw === 'string' && DATE_TIME.test(raw) ? Date.parse(raw.toUpperCase()) : NaN;
   if (Number.isNaN(t)) {
     throw new BadRequestException(`${name} must be an ISO 8601 date-time`);
   }
@@ -36,7 +49,7 @@ function time(name: string, raw: string | undefined): Date | undefined {
 }
 
 function oneOf(name: string, raw: string | undefined, allowed: readonly string[]) {
-  if (raw === undefined || raw === '') {
+  if (raw === undefined) {
     return undefined;
   }
   if (!allowed.includes(raw)) {
@@ -45,20 +58,38 @@ function oneOf(name: string, raw: string | undefined, allowed: readonly string[]
   return raw;
 }
 
-function cursor(raw: string | undefined) {
-  if (raw === undefined || raw === '') {
+/**
+ * Page cursors are `<lastSeen in µs since the epoch>.<incident id>`: exact to
+ * PostgreSQL's precision, and a shape the OpenAPI document can state, so any
+ * cursor that matches it is a valid position.
+ */
+export const CURSOR_PATTERN = '^[0-9]{1,16}\\.[a-f0-9]{32}$';
+
+export function encodeCursor(lastSeen: string, incidentId: string): string {
+  const fraction = /\.(\d+)/.exec(lastSeen)?.[1] ?? '';
+  const micros = BigInt(Date.parse(lastSeen)) * 1000n + BigInt(fraction.padEnd(6, '0').slice(3, 6));
+  return `${micros}.${incidentId}`;
+}
+
+export function decodeCursor(raw: string | undefined) {
+  if (raw === undefined) {
     return undefined;
   }
-  const match = /^(.{1,40})\|([a-f0-9]{32})$/.exec(Buffer.from(raw, 'base64url').toString('utf8'));
-  if (match === null || Number.isNaN(Date.parse(match[1]!))) {
+  if (typeof raw !== 'string' || !new RegExp(CURSOR_PATTERN).test(raw)) {
     throw new BadRequestException('cursor is not one this API returned');
   }
-  return { lastSeen: match[1]!, incidentId: match[2]! };
+  const [micros, incidentId] = raw.split('.') as [string, string];
+  const us = BigInt(micros);
+  const iso = new Date(Number(us / 1000n)).toISOString();
+  return {
+    lastSeen: iso.replace('Z', `${String(us % 1000n).padStart(3, '0')}Z`),
+    incidentId,
+  };
 }
 
 @ApiTags('incidents')
-@ApiBearerAuth()
-@UseGuards(FusionAdminGuard)
+@Authorize('analyst')
+@ApiResponse({ status: 404, description: 'No such incident in this tenant (or another tenant’s).' })
 @Controller('tenants/:tenantId/incidents')
 export class IncidentsController {
   constructor(
@@ -71,11 +102,26 @@ export class IncidentsController {
   @ApiQuery({ name: 'severity', required: false, enum: SEVERITIES })
   @ApiQuery({ name: 'agent', required: false })
   @ApiQuery({ name: 'detector', required: false })
-  @ApiQuery({ name: 'since', required: false, description: 'Last seen at or after (ISO 8601).' })
-  @ApiQuery({ name: 'until', required: false, description: 'First seen at or before (ISO 8601).' })
-  @ApiQuery({ name: 'limit', required: false, description: '1..500, default 50' })
-  @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
-  @ApiResponse({ status: 200, description: 'Newest first: { incidents, nextCursor }.' })
+  @ApiQuery({
+    name: 'since',
+    required: false,
+    schema: { type: 'string', format: 'date-time' },
+    description: 'Last seen at or after.',
+  })
+  @ApiQuery({
+    name: 'until',
+    required: false,
+    schema: { type: 'string', format: 'date-time' },
+    description: 'First seen at or before.',
+  })
+  @ApiIntQuery('limit', 1, 500, 'default 50')
+  @ApiQuery({
+    name: 'cursor',
+    required: false,
+    schema: { type: 'string', pattern: CURSOR_PATTERN },
+    description: 'nextCursor of the previous page',
+  })
+  @ApiResponse({ status: 200, schema: INCIDENT_PAGE_SCHEMA, description: 'Newest first.' })
   async list(
     @Param('tenantId') rawTenant: string,
     @Query('status') status?: string,
@@ -93,7 +139,7 @@ export class IncidentsController {
     const v = oneOf('severity', severity, SEVERITIES);
     const from = time('since', since);
     const to = time('until', until);
-    const before = cursor(rawCursor);
+    const before = decodeCursor(rawCursor);
     const incidents = (await this.repo.list(tenantId, {
       ...(s !== undefined && { status: s }),
       ...(v !== undefined && { severity: v }),
@@ -109,18 +155,18 @@ export class IncidentsController {
       incidents,
       nextCursor:
         incidents.length === max && last !== undefined
-          ? Buffer.from(`${last.lastSeen}|${last.incidentId}`).toString('base64url')
+          ? encodeCursor(last.lastSeen, last.incidentId)
           : null,
     };
   }
 
   @Get(':incidentId')
-  @ApiResponse({ status: 200, type: IncidentDetailDto })
+  @ApiResponse({ status: 200, schema: INCIDENT_DETAIL_SCHEMA })
   @ApiResponse({ status: 404, description: 'No such incident in this tenant.' })
   async get(
     @Param('tenantId') rawTenant: string,
     @Param('incidentId') incidentId: string,
-  ): Promise<IncidentDetailDto> {
+  ): Promise<IncidentDetail> {
     const tenantId = tenantParam(rawTenant);
     if (!/^[a-f0-9]{32}$/.test(incidentId)) {
       throw new NotFoundException('no such incident');
@@ -147,7 +193,7 @@ export class IncidentsController {
       })),
     ].sort((a, b) => a.at.localeCompare(b.at));
     return {
-      incident: incident as unknown as IncidentDto,
+      incident,
       alerts,
       timeline,
       statusHistory: history.map((h) => ({ ...h, changedAt: h.changedAt.toISOString() })),
@@ -155,27 +201,38 @@ export class IncidentsController {
   }
 
   @Get(':incidentId/graph')
-  @ApiResponse({ status: 200, description: 'nodes and edges of the incident graph.' })
+  @ApiResponse({
+    status: 200,
+    schema: INCIDENT_GRAPH_SCHEMA,
+    description: 'nodes and edges of the incident graph.',
+  })
   async graph(@Param('tenantId') rawTenant: string, @Param('incidentId') incidentId: string) {
     const { incident } = await this.get(rawTenant, incidentId);
     return incident.graph;
   }
 
   @Post(':incidentId/status')
-  @ApiBody({ type: ChangeStatusDto })
-  @ApiResponse({ status: 201, type: IncidentDto, description: 'The new incident version.' })
+  @ApiContractBody(ChangeStatusContract)
+  @ApiResponse({ status: 201, schema: INCIDENT_SCHEMA, description: 'The new incident version.' })
   @ApiResponse({ status: 404, description: 'No such incident in this tenant.' })
   @ApiResponse({ status: 409, description: 'That change is not allowed from the current status.' })
   async changeStatus(
     @Param('tenantId') rawTenant: string,
     @Param('incidentId') incidentId: string,
     @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<Incident> {
     const tenantId = tenantParam(rawTenant);
     if (!/^[a-f0-9]{32}$/.test(incidentId)) {
       throw new NotFoundException('no such incident');
     }
     const input = validBody(ChangeStatusContract, body);
-    return this.fusion.changeStatus(tenantId, incidentId, input.status, input.reason, input.actor);
+    return this.fusion.changeStatus(
+      tenantId,
+      incidentId,
+      input.status,
+      input.reason,
+      actorOf(principal, input.actor),
+    );
   }
 }

@@ -1,6 +1,12 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from '@sinclair/typebox';
-import { Contract } from '@ward/contracts';
+import {
+  Contract,
+  type Incident,
+  IncidentSchema,
+  type ThreatAlert,
+  ThreatAlertSchema,
+} from '@ward/contracts';
+import { openApiSchema } from '@ward/observability';
 
 export const ChangeStatusContract = new Contract(
   'ChangeIncidentStatus',
@@ -20,51 +26,71 @@ export const ChangeStatusContract = new Contract(
   ),
 );
 
-export class ChangeStatusDto {
-  @ApiProperty({ enum: ['open', 'contained', 'resolved', 'false_positive'] }) status!: string;
-  @ApiProperty({ example: 'agent quarantined, credentials rotated' }) reason!: string;
-  @ApiProperty({ example: 'alice@example.com' }) actor!: string;
-}
+const incident = openApiSchema(IncidentSchema);
+const text = { type: 'string' };
 
-export class IncidentDto {
-  @ApiProperty({ pattern: '^[a-f0-9]{32}$' }) incidentId!: string;
-  @ApiProperty({ minimum: 1 }) version!: number;
-  @ApiProperty() tenantId!: string;
-  @ApiProperty({ enum: ['open', 'contained', 'resolved', 'false_positive', 'merged'] })
-  status!: string;
-  @ApiPropertyOptional() mergedInto?: string;
-  @ApiProperty() title!: string;
-  @ApiProperty({ enum: ['low', 'medium', 'high', 'critical'] }) severity!: string;
-  @ApiProperty({ minimum: 0, maximum: 1 }) score!: number;
-  @ApiProperty({ description: 'Why the severity was raised: code and detail.' })
-  escalations!: object[];
-  @ApiProperty({ type: [String] }) alertIds!: string[];
-  @ApiProperty() alertCount!: number;
-  @ApiProperty({ type: [String] }) detectors!: string[];
-  @ApiProperty({ type: [String] }) agents!: string[];
-  @ApiProperty({ type: [String] }) sessions!: string[];
-  @ApiProperty({ type: [String] }) requesters!: string[];
-  @ApiProperty({ description: 'ips, domains, urls, hashes' }) iocs!: object;
-  @ApiProperty({ description: 'MITRE ATT&CK and ATLAS: framework, id, name.' })
-  techniques!: object[];
-  @ApiProperty({ description: 'Indicator, feed entry matched, feed, source, confidence.' })
-  intelMatches!: object[];
-  @ApiProperty({ description: 'nodes (id, kind, label) and edges (from, to, relation, at)' })
-  graph!: object;
-  @ApiProperty() narrative!: string;
-  @ApiProperty() firstSeen!: string;
-  @ApiProperty() lastSeen!: string;
-  @ApiProperty() updatedAt!: string;
-}
+/** Response schemas straight from the contracts, so the document says what the API sends. */
+export const INCIDENT_SCHEMA = incident;
+export const INCIDENT_GRAPH_SCHEMA = (incident.properties as Record<string, unknown>)
+  .graph as object;
 
-export class IncidentDetailDto {
-  @ApiProperty({ type: IncidentDto }) incident!: IncidentDto;
-  @ApiProperty({ description: 'The ThreatAlerts of the incident, oldest first.' })
-  alerts!: object[];
-  @ApiProperty({
-    description: 'Alerts and status changes in time order: at, kind, summary.',
-  })
-  timeline!: object[];
-  @ApiProperty({ description: 'Status changes: from, to, reason, actor, version, at.' })
-  statusHistory!: object[];
+export const INCIDENT_PAGE_SCHEMA = {
+  type: 'object',
+  required: ['incidents', 'nextCursor'],
+  properties: {
+    incidents: { type: 'array', items: incident },
+    nextCursor: { type: 'string', nullable: true, description: 'null on the last page' },
+  },
+};
+
+export const INCIDENT_DETAIL_SCHEMA = {
+  type: 'object',
+  required: ['incident', 'alerts', 'timeline', 'statusHistory'],
+  properties: {
+    incident,
+    alerts: {
+      type: 'array',
+      items: openApiSchema(ThreatAlertSchema),
+      description: 'The ThreatAlerts of the incident, oldest first.',
+    },
+    timeline: {
+      type: 'array',
+      description: 'Alerts and status changes in time order.',
+      items: {
+        type: 'object',
+        required: ['at', 'kind', 'summary'],
+        properties: {
+          at: text,
+          kind: { type: 'string', enum: ['alert', 'status'] },
+          summary: text,
+          agentId: text,
+          detector: text,
+          severity: text,
+        },
+      },
+    },
+    statusHistory: {
+      type: 'array',
+      description: 'Status changes, oldest first.',
+      items: {
+        type: 'object',
+        required: ['fromStatus', 'toStatus', 'reason', 'actor', 'changedAt'],
+        properties: {
+          fromStatus: text,
+          toStatus: text,
+          reason: text,
+          actor: text,
+          version: { type: 'integer' },
+          changedAt: text,
+        },
+      },
+    },
+  },
+};
+
+export interface IncidentDetail {
+  readonly incident: Incident;
+  readonly alerts: readonly ThreatAlert[];
+  readonly timeline: readonly { at: string; kind: string; summary: string }[];
+  readonly statusHistory: readonly object[];
 }

@@ -6,11 +6,18 @@ import {
   readEnv,
   kafkaSecurity,
   type KafkaSecurity,
+  authEnv,
+  authSettings,
+  type AuthSettings,
 } from '@ward/config';
 import { type CorrelationSettings } from '@ward/detectors';
 
+/** How long a verified API key is trusted before PostgreSQL is asked again (a revocation elsewhere takes this long). */
+const API_KEY_CACHE_MS = 5_000;
+
 export const fusionEnv = {
   ...infrastructureEnv,
+  ...authEnv,
   HOST: env.string({ default: '127.0.0.1', description: 'Address the HTTP server binds to.' }),
   PORT: env.int({ default: 3003, min: 1, max: 65535, description: 'HTTP port of fusion.' }),
   FUSION_CONSUMER_GROUP: env.string({
@@ -29,6 +36,16 @@ export const fusionEnv = {
     default: [],
     description:
       'Threat-intel feeds, comma-separated: file paths or http(s) URLs; .json is a STIX 2.1 bundle, anything else a CSV indicator list.',
+  }),
+  FUSION_INTEL_ALLOW_HOSTS: env.list({
+    default: [],
+    description:
+      'Hosts feed URLs and their redirects may reach (exact, or *.example.com); empty: the hosts of the FUSION_INTEL_FEEDS URLs.',
+  }),
+  FUSION_INTEL_ALLOW_PRIVATE: env.bool({
+    default: false,
+    description:
+      'Allow feed URLs (and redirects) that resolve to private, loopback or link-local addresses.',
   }),
   FUSION_INTEL_REFRESH_SECONDS: env.int({
     default: 60,
@@ -50,7 +67,8 @@ export const fusionEnv = {
   }),
   FUSION_ADMIN_TOKEN: env.optionalString({
     secret: true,
-    description: 'Bearer token for the incidents API; the API answers 404 while it is unset.',
+    description:
+      "Break-glass bearer token: admin of every tenant on this service's API (unset: API keys and OIDC tokens only).",
   }),
 };
 
@@ -68,10 +86,16 @@ export interface FusionConfig {
   readonly correlation: CorrelationSettings;
   readonly intel: {
     readonly feeds: readonly string[];
+    readonly outbound: { readonly allowHosts: readonly string[]; readonly allowPrivate: boolean };
     readonly refreshMs: number;
     readonly defaultConfidence: number;
   };
   readonly adminToken: string | undefined;
+  /** For the shared auth guard: break-glass token, OIDC, metrics token, API-key cache. */
+  readonly auth: AuthSettings & {
+    readonly adminToken: string | undefined;
+    readonly keyCacheMs: number;
+  };
   readonly logLevel: FusionEnv['LOG_LEVEL'];
 }
 
@@ -82,10 +106,13 @@ export function loadFusionConfig(
 ): FusionConfig {
   const e = readEnv(fusionEnv, source);
   const kafkaSecured = kafkaSecurity(e);
-  const problems: string[] = [...kafkaSecured.problems];
+  const auth = authSettings(e);
+  const problems: string[] = [...kafkaSecured.problems, ...auth.problems];
   for (const feed of e.FUSION_INTEL_FEEDS) {
     if (/^[a-z][a-z0-9+.-]*:/i.test(feed) && !/^https?:\/\//i.test(feed)) {
       problems.push(`FUSION_INTEL_FEEDS: ${feed} is neither a file path nor an http(s) URL`);
+    } else if (/^https?:\/\//i.test(feed) && !URL.canParse(feed)) {
+      problems.push(`FUSION_INTEL_FEEDS: ${feed} is not a valid URL`);
     }
   }
   if (problems.length > 0) {
@@ -107,10 +134,20 @@ export function loadFusionConfig(
     },
     intel: {
       feeds: e.FUSION_INTEL_FEEDS,
+      outbound: {
+        allowHosts:
+          e.FUSION_INTEL_ALLOW_HOSTS.length > 0
+            ? e.FUSION_INTEL_ALLOW_HOSTS
+            : e.FUSION_INTEL_FEEDS.filter((f) => /^https?:\/\//i.test(f)).map((f) =>
+                new URL(f).hostname.replace(/^\[|\]$/g, ''),
+              ),
+        allowPrivate: e.FUSION_INTEL_ALLOW_PRIVATE,
+      },
       refreshMs: e.FUSION_INTEL_REFRESH_SECONDS * 1000,
       defaultConfidence: e.FUSION_INTEL_DEFAULT_CONFIDENCE,
     },
     adminToken: e.FUSION_ADMIN_TOKEN,
+    auth: { ...auth.settings, adminToken: e.FUSION_ADMIN_TOKEN, keyCacheMs: API_KEY_CACHE_MS },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -66,7 +66,7 @@ describe('IntelService', () => {
     try {
       feed.set(bundle('203.0.113.1'), '"v1"');
       const sut = new IntelService(
-        loadFusionConfig({ FUSION_INTEL_FEEDS: feed.url }),
+        loadFusionConfig({ FUSION_INTEL_FEEDS: feed.url, FUSION_INTEL_ALLOW_PRIVATE: 'true' }),
         new MetricsService('fusion'),
       );
       const changes: number[] = [];
@@ -89,6 +89,22 @@ describe('IntelService', () => {
         { ifNoneMatch: '"v1"', status: 200 },
       ]);
       expect(changes).toEqual([1, 1]);
+    } finally {
+      feed.server.close();
+    }
+  });
+
+  it('refuses a feed on a loopback address unless private destinations are allowed', async () => {
+    const feed = await feedServer();
+    try {
+      feed.set(bundle('203.0.113.1'), '"v1"');
+      const sut = new IntelService(
+        loadFusionConfig({ FUSION_INTEL_FEEDS: feed.url }),
+        new MetricsService('fusion'),
+      );
+      await sut.refresh();
+      expect(sut.current.size).toBe(0);
+      expect(feed.requests).toEqual([]);
     } finally {
       feed.server.close();
     }

@@ -7,6 +7,8 @@ import {
 } from '@nestjs/common';
 import { type IntelEntry, IntelIndex, parseCsvFeed, parseStixBundle } from '@ward/detectors';
 import { MetricsService } from '@ward/observability';
+import { outboundFetch } from '@ward/playbooks';
+import { lookup } from 'node:dns/promises';
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { type Counter, type Gauge } from 'prom-client';
@@ -147,26 +149,25 @@ export class IntelService implements OnApplicationBootstrap, OnModuleDestroy {
       if (modified) {
         headers['if-modified-since'] = modified;
       }
-      const res = await fetch(feed, {
-        headers,
-        redirect: 'error',
-        signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
-      });
+      // Allow-listed, checked after DNS and at every redirect, pinned to the checked addresses.
+      const res = await outboundFetch(
+        feed,
+        { method: 'GET', headers, timeoutMs: FETCH_TIMEOUT_MS, maxBytes: MAX_FEED_BYTES },
+        this.config.intel.outbound,
+        async (host) => (await lookup(host, { all: true })).map((a) => a.address),
+      );
       if (res.status === 304) {
         return undefined;
       }
-      if (!res.ok) {
+      if (res.status < 200 || res.status >= 300) {
         throw new Error(`HTTP ${res.status}`);
       }
-      const declared = Number(res.headers.get('content-length') ?? 0);
-      if (declared > MAX_FEED_BYTES) {
-        throw new Error(`larger than ${MAX_FEED_BYTES} bytes`);
-      }
-      const text = await res.text();
-      if (text.length > MAX_FEED_BYTES) {
-        throw new Error(`larger than ${MAX_FEED_BYTES} bytes`);
-      }
-      const validators = `${res.headers.get('etag') ?? ''}\u001f${res.headers.get('last-modified') ?? ''}`;
+      const text = res.body;
+      const header = (name: string) => {
+        const value = res.headers[name];
+        return typeof value === 'string' ? value : undefined;
+      };
+      const validators = `${header('etag') ?? ''}\u001f${header('last-modified') ?? ''}`;
       // Without validators, the body itself tells whether the feed changed.
       const next = validators === '\u001f' ? `body:${text.length}:${hashOf(text)}` : validators;
       return next === version ? undefined : { text, version: next };

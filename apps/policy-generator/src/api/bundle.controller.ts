@@ -2,7 +2,7 @@ import { Controller, Get, Header, Headers, Param, Res, UseGuards } from '@nestjs
 import { ApiBearerAuth, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { type Policy } from '@ward/contracts';
 import { buildBundle, bundleRevision } from '@ward/detectors';
-import { tenantParam } from '@ward/observability';
+import { BEARER_SCHEME, Public, tenantParam } from '@ward/observability';
 import { PolicyRepository } from '@ward/persistence';
 import { type FastifyReply } from 'fastify';
 import { createHash } from 'node:crypto';
@@ -29,7 +29,9 @@ export function etagMatches(header: string | undefined, etag: string): boolean {
  * answers 304.
  */
 @ApiTags('bundles')
-@ApiBearerAuth()
+@ApiBearerAuth(BEARER_SCHEME)
+// The tenant's own bundle token, never a Ward credential: OPA agents hold nothing else.
+@Public()
 @UseGuards(BundleTokenGuard)
 @Controller('tenants/:tenantId')
 export class BundleController {

@@ -8,18 +8,9 @@ import {
 } from '@nestjs/common';
 import { type FastifyRequest } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { AdminTokenGuard } from '@ward/observability';
 import { POLICY_CONFIG, type PolicyConfig } from '../config/policy.config';
 import { BundleMetrics } from './bundle.metrics';
 import { bundleTokenFor } from './bundle-token';
-
-/** The policies API exists only when POLICY_ADMIN_TOKEN is set, and needs it as a bearer token. */
-@Injectable()
-export class PolicyAdminGuard extends AdminTokenGuard {
-  constructor(@Inject(POLICY_CONFIG) config: PolicyConfig) {
-    super(config.adminToken);
-  }
-}
 
 /**
  * OPA agents fetch a tenant's bundle with that tenant's token, derived from

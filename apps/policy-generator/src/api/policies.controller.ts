@@ -9,32 +9,32 @@ import {
   Post,
   Put,
   Query,
-  UseGuards,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { type Policy, POLICY_KINDS, POLICY_STATUSES } from '@ward/contracts';
-import { intQuery, tenantParam, validBody } from '@ward/observability';
+import {
+  actorOf,
+  ApiContractBody,
+  ApiIntQuery,
+  Authorize,
+  CurrentPrincipal,
+  intQuery,
+  type Principal,
+  tenantParam,
+  validBody,
+} from '@ward/observability';
 import { PolicyRepository } from '@ward/persistence';
 import { DryRunService, type DryRunReport } from '../policies/dry-run.service';
 import { PolicyService } from '../policies/policy.service';
 import { POLICY_CONFIG, type PolicyConfig } from '../config/policy.config';
 import { bundleTokenFor } from './bundle-token';
-import { PolicyAdminGuard } from './guards';
-import {
-  DecisionContract,
-  DecisionDto,
-  DryRunContract,
-  DryRunDto,
-  PolicyDto,
-  SettingsContract,
-  SettingsDto,
-} from './policies.dto';
+import { DecisionContract, DryRunContract, PolicyDto, SettingsContract } from './policies.dto';
 
 const EVIDENCE_SHOWN = 100;
 const MINUTE_MS = 60_000;
 
 function oneOf(name: string, raw: string | undefined, allowed: readonly string[]) {
-  if (raw === undefined || raw === '') {
+  if (raw === undefined) {
     return undefined;
   }
   if (!allowed.includes(raw)) {
@@ -51,8 +51,8 @@ function policyIdParam(raw: string): string {
 }
 
 @ApiTags('policies')
-@ApiBearerAuth()
-@UseGuards(PolicyAdminGuard)
+@Authorize('analyst')
+@ApiResponse({ status: 404, description: 'No such policy in this tenant (or another tenant’s).' })
 @Controller('tenants/:tenantId')
 export class PoliciesController {
   constructor(
@@ -65,7 +65,7 @@ export class PoliciesController {
   @Get('policies')
   @ApiQuery({ name: 'status', required: false, enum: POLICY_STATUSES })
   @ApiQuery({ name: 'kind', required: false, enum: POLICY_KINDS })
-  @ApiQuery({ name: 'limit', required: false, description: '1..500, default 50' })
+  @ApiIntQuery('limit', 1, 500, 'default 50')
   @ApiResponse({ status: 200, description: '{ policies }: most confident first.' })
   async list(
     @Param('tenantId') rawTenant: string,
@@ -131,27 +131,45 @@ export class PoliciesController {
   }
 
   @Post('policies/:policyId/approve')
-  @ApiBody({ type: DecisionDto })
+  @Authorize('approver')
+  @ApiContractBody(DecisionContract)
   @ApiResponse({ status: 201, type: PolicyDto, description: 'The policy, now active.' })
   @ApiResponse({ status: 409, description: 'Only a proposed policy can be approved.' })
-  approve(@Param('tenantId') t: string, @Param('policyId') id: string, @Body() body: unknown) {
-    return this.decide(t, id, 'approve', body);
+  approve(
+    @Param('tenantId') t: string,
+    @Param('policyId') id: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+  ) {
+    return this.decide(t, id, 'approve', body, principal);
   }
 
   @Post('policies/:policyId/reject')
-  @ApiBody({ type: DecisionDto })
+  @Authorize('approver')
+  @ApiContractBody(DecisionContract)
   @ApiResponse({ status: 201, type: PolicyDto, description: 'The policy, now rejected.' })
   @ApiResponse({ status: 409, description: 'Only a proposed policy can be rejected.' })
-  reject(@Param('tenantId') t: string, @Param('policyId') id: string, @Body() body: unknown) {
-    return this.decide(t, id, 'reject', body);
+  reject(
+    @Param('tenantId') t: string,
+    @Param('policyId') id: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+  ) {
+    return this.decide(t, id, 'reject', body, principal);
   }
 
   @Post('policies/:policyId/retire')
-  @ApiBody({ type: DecisionDto })
+  @Authorize('approver')
+  @ApiContractBody(DecisionContract)
   @ApiResponse({ status: 201, type: PolicyDto, description: 'The policy, now retired.' })
   @ApiResponse({ status: 409, description: 'Only a proposed or active policy can be retired.' })
-  retire(@Param('tenantId') t: string, @Param('policyId') id: string, @Body() body: unknown) {
-    return this.decide(t, id, 'retire', body);
+  retire(
+    @Param('tenantId') t: string,
+    @Param('policyId') id: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+  ) {
+    return this.decide(t, id, 'retire', body, principal);
   }
 
   private decide(
@@ -159,15 +177,22 @@ export class PoliciesController {
     rawId: string,
     transition: 'approve' | 'reject' | 'retire',
     body: unknown,
+    principal: Principal,
   ): Promise<Policy> {
     const tenantId = tenantParam(rawTenant);
     const policyId = policyIdParam(rawId);
     const input = validBody(DecisionContract, body);
-    return this.policies.decide(tenantId, policyId, transition, input.actor, input.reason);
+    return this.policies.decide(
+      tenantId,
+      policyId,
+      transition,
+      actorOf(principal, input.actor),
+      input.reason,
+    );
   }
 
   @Post('policies/:policyId/dry-run')
-  @ApiBody({ type: DryRunDto })
+  @ApiContractBody(DryRunContract, { required: false })
   @ApiResponse({
     status: 201,
     description:
@@ -179,12 +204,13 @@ export class PoliciesController {
     @Body() body: unknown,
   ): Promise<DryRunReport> {
     const { policy } = await this.get(rawTenant, rawId);
-    const input = validBody(DryRunContract, body ?? {});
+    const input = validBody(DryRunContract, body === undefined ? {} : body);
     const now = Date.now();
     return this.dryRuns.run(policy, now - (input.sinceMinutes ?? 60) * MINUTE_MS, now);
   }
 
   @Get('bundle-token')
+  @Authorize('admin')
   @ApiResponse({
     status: 200,
     description:
@@ -202,7 +228,17 @@ export class PoliciesController {
   }
 
   @Get('policy-settings')
-  @ApiResponse({ status: 200, type: SettingsDto })
+  @ApiResponse({
+    status: 200,
+    description: 'The tenant’s auto-activation threshold (null: never automatic).',
+    schema: {
+      type: 'object',
+      required: ['autoActivateThreshold'],
+      properties: {
+        autoActivateThreshold: { type: 'number', minimum: 0, maximum: 1, nullable: true },
+      },
+    },
+  })
   async settings(@Param('tenantId') rawTenant: string) {
     const tenantId = tenantParam(rawTenant);
     return {
@@ -211,12 +247,21 @@ export class PoliciesController {
   }
 
   @Put('policy-settings')
-  @ApiBody({ type: SettingsDto })
+  @Authorize('admin')
+  @ApiContractBody(SettingsContract)
   @ApiResponse({ status: 200, description: 'The settings now in force.' })
-  async setSettings(@Param('tenantId') rawTenant: string, @Body() body: unknown) {
+  async setSettings(
+    @Param('tenantId') rawTenant: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+  ) {
     const tenantId = tenantParam(rawTenant);
     const input = validBody(SettingsContract, body);
-    await this.policies.setThreshold(tenantId, input.autoActivateThreshold, input.actor);
+    await this.policies.setThreshold(
+      tenantId,
+      input.autoActivateThreshold,
+      actorOf(principal, input.actor),
+    );
     return this.settings(tenantId);
   }
 }

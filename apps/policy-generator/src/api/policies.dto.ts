@@ -14,12 +14,6 @@ export const DecisionContract = new Contract(
   ),
 );
 
-export class DecisionDto {
-  @ApiProperty({ example: 'alice@example.com' }) actor!: string;
-  @ApiProperty({ example: 'seen three times this week; the tool is not needed by this agent' })
-  reason!: string;
-}
-
 export const DryRunContract = new Contract(
   'PolicyDryRun',
   1,
@@ -30,15 +24,6 @@ export const DryRunContract = new Contract(
     { additionalProperties: false },
   ),
 );
-
-export class DryRunDto {
-  @ApiPropertyOptional({
-    minimum: 1,
-    maximum: 10080,
-    description: 'How far back to read events (default 60 minutes).',
-  })
-  sinceMinutes?: number;
-}
 
 export const SettingsContract = new Contract(
   'PolicyTenantSettings',
@@ -51,18 +36,6 @@ export const SettingsContract = new Contract(
     { additionalProperties: false },
   ),
 );
-
-export class SettingsDto {
-  @ApiProperty({
-    nullable: true,
-    minimum: 0,
-    maximum: 1,
-    description:
-      'Proposals whose confidence reaches this activate on their own; null turns automatic activation off.',
-  })
-  autoActivateThreshold!: number | null;
-  @ApiProperty({ example: 'alice@example.com' }) actor!: string;
-}
 
 export class PolicyDto {
   @ApiProperty({ pattern: '^[a-f0-9]{32}$' }) policyId!: string;

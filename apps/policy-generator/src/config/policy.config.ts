@@ -6,12 +6,19 @@ import {
   readEnv,
   kafkaSecurity,
   type KafkaSecurity,
+  authEnv,
+  authSettings,
+  type AuthSettings,
 } from '@ward/config';
 
 const DAY = 86_400;
 
+/** How long a verified API key is trusted before PostgreSQL is asked again (a revocation elsewhere takes this long). */
+const API_KEY_CACHE_MS = 5_000;
+
 export const policyEnv = {
   ...infrastructureEnv,
+  ...authEnv,
   HOST: env.string({ default: '127.0.0.1', description: 'Address the HTTP server binds to.' }),
   PORT: env.int({
     default: 3005,
@@ -58,7 +65,8 @@ export const policyEnv = {
   }),
   POLICY_ADMIN_TOKEN: env.optionalString({
     secret: true,
-    description: 'Bearer token for the policies API; the API answers 404 while it is unset.',
+    description:
+      "Break-glass bearer token: admin of every tenant on this service's API (unset: API keys and OIDC tokens only).",
   }),
   POLICY_BUNDLE_TOKEN: env.optionalString({
     secret: true,
@@ -84,6 +92,11 @@ export interface PolicyConfig {
   readonly autoActivate: ReadonlyMap<string, number>;
   readonly dryRunMaxEvents: number;
   readonly adminToken: string | undefined;
+  /** For the shared auth guard: break-glass token, OIDC, metrics token, API-key cache. */
+  readonly auth: AuthSettings & {
+    readonly adminToken: string | undefined;
+    readonly keyCacheMs: number;
+  };
   readonly bundleToken: string | undefined;
   readonly logLevel: PolicyEnv['LOG_LEVEL'];
 }
@@ -96,7 +109,8 @@ export function loadPolicyConfig(
   const e = readEnv(policyEnv, source);
   const kafkaSecured = kafkaSecurity(e);
   const autoActivate = new Map<string, number>();
-  const problems: string[] = [...kafkaSecured.problems];
+  const auth = authSettings(e);
+  const problems: string[] = [...kafkaSecured.problems, ...auth.problems];
   for (const item of e.POLICY_AUTO_ACTIVATE) {
     const at = item.lastIndexOf('=');
     const tenant = item.slice(0, at);
@@ -133,6 +147,7 @@ export function loadPolicyConfig(
     autoActivate,
     dryRunMaxEvents: e.POLICY_DRY_RUN_MAX_EVENTS,
     adminToken: e.POLICY_ADMIN_TOKEN,
+    auth: { ...auth.settings, adminToken: e.POLICY_ADMIN_TOKEN, keyCacheMs: API_KEY_CACHE_MS },
     bundleToken: e.POLICY_BUNDLE_TOKEN,
     logLevel: e.LOG_LEVEL,
   };

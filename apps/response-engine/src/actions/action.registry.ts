@@ -5,6 +5,8 @@ import { RunRepository } from '@ward/persistence';
 import {
   BUILTIN_ACTIONS,
   checkDestination,
+  outboundFetch,
+  OutboundRefusedError,
   formatCef,
   formatHec,
   formatLeef,
@@ -19,6 +21,13 @@ import { isIP, connect as netConnect } from 'node:net';
 import { hostname } from 'node:os';
 import { connect as tlsConnect } from 'node:tls';
 import { type Destination, RESPONSE_CONFIG, type ResponseConfig } from '../config/response.config';
+
+/** A destination's answer is read only to report its status; this bounds it. */
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+async function resolveAll(host: string): Promise<readonly string[]> {
+  return (await lookup(host, { all: true })).map((a) => a.address);
+}
 
 export interface ActionContext {
   readonly runId: string;
@@ -257,9 +266,7 @@ export class ActionRegistry {
     }
     const host =
       destination.url !== undefined ? new URL(destination.url).hostname : destination.host!;
-    const check = await checkDestination(host, this.config.outbound, async (h) =>
-      (await lookup(h, { all: true })).map((a) => a.address),
-    );
+    const check = await checkDestination(host, this.config.outbound, resolveAll);
     if (!check.ok) {
       throw new ActionError(check.reason, false);
     }
@@ -310,20 +317,29 @@ export class ActionRegistry {
     headers: Record<string, string>,
     c: ActionContext,
   ): Promise<unknown> {
-    const res = await fetch(destination.url!, {
-      method: 'POST',
-      redirect: 'error',
-      headers: {
-        'content-type': 'application/json',
-        'idempotency-key': c.idempotencyKey,
-        ...headers,
+    // Checked again at every hop and pinned to the checked addresses (libs/playbooks outbound-http).
+    const res = await outboundFetch(
+      destination.url!,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'idempotency-key': c.idempotencyKey,
+          ...headers,
+        },
+        body,
+        timeoutMs: c.timeoutMs,
+        maxBytes: MAX_RESPONSE_BYTES,
       },
-      body,
-      signal: AbortSignal.timeout(c.timeoutMs),
-    }).catch((error: unknown) => {
-      throw new ActionError(`${destination.name}: ${(error as Error).message}`, true);
+      this.config.outbound,
+      resolveAll,
+    ).catch((error: unknown) => {
+      throw new ActionError(
+        `${destination.name}: ${(error as Error).message}`,
+        !(error instanceof OutboundRefusedError),
+      );
     });
-    if (!res.ok) {
+    if (res.status < 200 || res.status >= 300) {
       throw new ActionError(
         `${destination.name} answered ${res.status}`,
         res.status >= 500 || res.status === 429,

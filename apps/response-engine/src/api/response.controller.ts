@@ -8,24 +8,26 @@ import {
   Param,
   Post,
   Query,
-  UseGuards,
 } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiBody,
-  ApiProperty,
-  ApiQuery,
-  ApiResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Type } from '@sinclair/typebox';
 import { Contract } from '@ward/contracts';
-import { intQuery, tenantParam, validBody } from '@ward/observability';
+import {
+  actorOf,
+  ApiContractBody,
+  ApiIntQuery,
+  Authorize,
+  CurrentPrincipal,
+  intQuery,
+  PlatformAdmin,
+  type Principal,
+  tenantParam,
+  validBody,
+} from '@ward/observability';
 import { AuditRepository, RunRepository } from '@ward/persistence';
 import { RESPONSE_CONFIG, type ResponseConfig } from '../config/response.config';
 import { PlaybookRegistry } from '../playbooks/playbook.registry';
 import { RunService } from '../runs/run.service';
-import { ResponseAdminGuard } from './admin.guard';
 
 const DecisionContract = new Contract(
   'ApprovalDecision',
@@ -53,23 +55,11 @@ const ParkedDecisionContract = new Contract(
   ),
 );
 
-class ParkedDecisionDto {
-  @ApiProperty({ enum: ['retry', 'discard'] }) decision!: string;
-  @ApiProperty({ example: 'alice@example.com' }) actor!: string;
-  @ApiProperty({ example: 'the SIEM is back' }) reason!: string;
-}
-
-class DecisionDto {
-  @ApiProperty({ enum: ['approve', 'reject'] }) decision!: string;
-  @ApiProperty({ example: 'alice@example.com' }) actor!: string;
-  @ApiProperty({ example: 'confirmed with the agent owner' }) reason!: string;
-}
-
 const HEX32 = /^[a-f0-9]{32}$/;
 
 @ApiTags('response')
-@ApiBearerAuth()
-@UseGuards(ResponseAdminGuard)
+@Authorize('analyst')
+@ApiResponse({ status: 404, description: 'Nothing by that name (in this tenant).' })
 @Controller()
 export class ResponseController {
   constructor(
@@ -93,7 +83,7 @@ export class ResponseController {
   }
 
   @Get('tenants/:tenantId/approvals')
-  @ApiQuery({ name: 'limit', required: false, description: '1..500, default 100' })
+  @ApiIntQuery('limit', 1, 500, 'default 100')
   @ApiResponse({ status: 200, description: 'Steps waiting for a person, oldest first.' })
   async approvals(@Param('tenantId') rawTenant: string, @Query('limit') limit?: string) {
     const tenantId = tenantParam(rawTenant);
@@ -101,15 +91,20 @@ export class ResponseController {
   }
 
   @Get('approvals')
-  @ApiQuery({ name: 'limit', required: false, description: '1..500, default 100' })
-  @ApiResponse({ status: 200, description: 'Steps waiting for a person in every tenant (admin).' })
-  async allApprovals(@Query('limit') limit?: string) {
-    return this.pending(undefined, limit);
+  @ApiIntQuery('limit', 1, 500, 'default 100')
+  @ApiResponse({
+    status: 200,
+    description:
+      'Steps waiting for a person: in every tenant for the admin token, in its own tenant for any other credential.',
+  })
+  async allApprovals(@CurrentPrincipal() principal: Principal, @Query('limit') limit?: string) {
+    return this.pending(principal.tenantId ?? undefined, limit);
   }
 
   @Post('tenants/:tenantId/approvals/:runId/:stepId')
+  @Authorize('approver')
   @HttpCode(202)
-  @ApiBody({ type: DecisionDto })
+  @ApiContractBody(DecisionContract)
   @ApiResponse({ status: 202, description: 'Recorded; the run continues.' })
   @ApiResponse({ status: 404, description: 'No such waiting step in this tenant.' })
   @ApiResponse({ status: 409, description: 'The step is not waiting for approval (any more).' })
@@ -118,6 +113,7 @@ export class ResponseController {
     @Param('runId') runId: string,
     @Param('stepId') stepId: string,
     @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
   ) {
     const tenantId = tenantParam(rawTenant);
     if (!HEX32.test(runId)) {
@@ -128,7 +124,7 @@ export class ResponseController {
       runId,
       stepId,
       input.decision === 'approve',
-      input.actor,
+      actorOf(principal, input.actor),
       input.reason,
       tenantId,
     );
@@ -136,6 +132,7 @@ export class ResponseController {
   }
 
   @Get('tenants/:tenantId/runs/:runId')
+  @ApiResponse({ status: 404, description: 'No such run in this tenant (or another tenant’s).' })
   @ApiResponse({ status: 200, description: 'The run, its playbook and every step state.' })
   async run(@Param('tenantId') rawTenant: string, @Param('runId') runId: string) {
     const tenantId = tenantParam(rawTenant);
@@ -160,6 +157,7 @@ export class ResponseController {
   }
 
   @Get('playbooks')
+  @PlatformAdmin()
   @ApiResponse({
     status: 200,
     description: 'Every playbook file, its id, and why it was refused if it was.',
@@ -169,6 +167,7 @@ export class ResponseController {
   }
 
   @Get('destinations')
+  @PlatformAdmin()
   @ApiResponse({
     status: 200,
     description:
@@ -185,7 +184,8 @@ export class ResponseController {
   }
 
   @Get('destinations/:name/parked')
-  @ApiQuery({ name: 'limit', required: false, description: '1..500, default 100' })
+  @PlatformAdmin()
+  @ApiIntQuery('limit', 1, 500, 'default 100')
   @ApiResponse({ status: 200, description: 'Deliveries parked while the destination is disabled.' })
   @ApiResponse({ status: 404, description: 'No destination by that name.' })
   async parked(@Param('name') name: string, @Query('limit') limit?: string) {
@@ -197,8 +197,9 @@ export class ResponseController {
   }
 
   @Post('destinations/:name/parked')
+  @PlatformAdmin()
   @HttpCode(200)
-  @ApiBody({ type: ParkedDecisionDto })
+  @ApiContractBody(ParkedDecisionContract)
   @ApiResponse({
     status: 200,
     description:
@@ -211,6 +212,7 @@ export class ResponseController {
   }
 
   @Get('audit/verify')
+  @PlatformAdmin()
   @ApiResponse({
     status: 200,
     description: '{ ok, entries, lastHash } or { ok: false, seq, reason }: the first broken entry.',

@@ -7,12 +7,21 @@ import {
   readEnv,
   kafkaSecurity,
   type KafkaSecurity,
+  authEnv,
+  authSettings,
+  type AuthSettings,
+  redisSettings,
+  type RedisSettings,
 } from '@ward/config';
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 
+/** How long a verified API key is trusted before PostgreSQL is asked again (a revocation elsewhere takes this long). */
+const API_KEY_CACHE_MS = 5_000;
+
 export const responseEnv = {
   ...infrastructureEnv,
+  ...authEnv,
   HOST: env.string({ default: '127.0.0.1', description: 'Address the HTTP server binds to.' }),
   PORT: env.int({
     default: 3004,
@@ -68,7 +77,7 @@ export const responseEnv = {
   RESPONSE_ADMIN_TOKEN: env.optionalString({
     secret: true,
     description:
-      'Bearer token for the approvals, runs and audit API; the API answers 404 while it is unset.',
+      "Break-glass bearer token: admin of every tenant on this service's API (unset: API keys and OIDC tokens only).",
   }),
   ...redisKeyPrefixEnv,
 };
@@ -101,7 +110,7 @@ export interface ResponseConfig {
   };
   readonly consumerGroup: string;
   readonly databaseUrl: string;
-  readonly redis: { readonly url: string; readonly keyPrefix: string };
+  readonly redis: RedisSettings;
   readonly playbookDirs: readonly string[];
   readonly reloadMs: number;
   readonly dryRun: boolean;
@@ -110,6 +119,11 @@ export interface ResponseConfig {
   readonly outbound: { readonly allowHosts: readonly string[]; readonly allowPrivate: boolean };
   readonly sweepMs: number;
   readonly adminToken: string | undefined;
+  /** For the shared auth guard: break-glass token, OIDC, metrics token, API-key cache. */
+  readonly auth: AuthSettings & {
+    readonly adminToken: string | undefined;
+    readonly keyCacheMs: number;
+  };
   readonly logLevel: ResponseEnv['LOG_LEVEL'];
 }
 
@@ -199,7 +213,9 @@ export function loadResponseConfig(
 ): ResponseConfig {
   const e = readEnv(responseEnv, source);
   const kafkaSecured = kafkaSecurity(e);
-  const problems: string[] = [...kafkaSecured.problems];
+  const auth = authSettings(e);
+  const redis = redisSettings(e);
+  const problems: string[] = [...kafkaSecured.problems, ...auth.problems, ...redis.problems];
   const destinations = loadDestinations(e.RESPONSE_DESTINATIONS_FILE, source, problems);
   if (problems.length > 0) {
     throw new ConfigError(problems);
@@ -214,7 +230,7 @@ export function loadResponseConfig(
     },
     consumerGroup: e.RESPONSE_CONSUMER_GROUP,
     databaseUrl: e.DATABASE_URL,
-    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
+    redis: redis.settings,
     playbookDirs: e.RESPONSE_PLAYBOOK_DIRS,
     reloadMs: e.RESPONSE_RELOAD_SECONDS * 1000,
     dryRun: e.RESPONSE_DRY_RUN,
@@ -226,6 +242,7 @@ export function loadResponseConfig(
     },
     sweepMs: e.RESPONSE_SWEEP_SECONDS * 1000,
     adminToken: e.RESPONSE_ADMIN_TOKEN,
+    auth: { ...auth.settings, adminToken: e.RESPONSE_ADMIN_TOKEN, keyCacheMs: API_KEY_CACHE_MS },
     logLevel: e.LOG_LEVEL,
   };
 }

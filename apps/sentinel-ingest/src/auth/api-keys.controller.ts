@@ -3,25 +3,38 @@ import {
   Body,
   Controller,
   Delete,
+  ForbiddenException,
   Get,
   HttpCode,
   NotFoundException,
   Param,
-  ParseUUIDPipe,
   Post,
   Query,
-  UseGuards,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { formatIssues } from '@ward/contracts';
-import { type ApiKeyInfo, ApiKeyRepository, type CreatedApiKey } from '@ward/persistence';
-import { AdminGuard } from './admin.guard';
-import { ApiKeyVerifier } from './api-key-verifier.service';
-import { ApiKeyDto, CreateApiKeyContract, CreatedApiKeyDto, CreateApiKeyDto } from './api-keys.dto';
+import { ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiContractBody,
+  Authorize,
+  CurrentPrincipal,
+  type Principal,
+  validBody,
+} from '@ward/observability';
+import {
+  type ApiKeyInfo,
+  ApiKeyRepository,
+  ApiKeyVerifier,
+  type CreatedApiKey,
+} from '@ward/persistence';
+import { ApiKeyDto, CreateApiKeyContract, CreatedApiKeyDto } from './api-keys.dto';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * API keys over HTTP, for the admin role. A tenant's admin key manages only
+ * its own tenant's keys; the admin token manages every tenant's.
+ */
 @ApiTags('api-keys')
-@ApiBearerAuth()
-@UseGuards(AdminGuard)
+@Authorize('admin')
 @Controller('api-keys')
 export class ApiKeysController {
   constructor(
@@ -30,32 +43,50 @@ export class ApiKeysController {
   ) {}
 
   @Post()
-  @ApiBody({ type: CreateApiKeyDto })
+  @ApiContractBody(CreateApiKeyContract)
   @ApiResponse({ status: 201, type: CreatedApiKeyDto, description: 'The key, shown this once.' })
-  async create(@Body() body: unknown): Promise<CreatedApiKey> {
-    const checked = CreateApiKeyContract.validate(body);
-    if (!checked.ok) {
-      throw new BadRequestException(formatIssues(checked.issues));
+  @ApiResponse({ status: 400, description: 'The body is invalid; the message names the field.' })
+  async create(
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<CreatedApiKey> {
+    const input = validBody(CreateApiKeyContract, body);
+    if (principal.tenantId !== null && input.tenantId !== principal.tenantId) {
+      throw new ForbiddenException("a tenant's admin key creates keys of its own tenant only");
     }
-    return this.keys.create(
-      checked.value.tenantId,
-      checked.value.name,
-      checked.value.roles ?? ['ingest'],
-    );
+    let expiresAt: Date | undefined;
+    if (input.expiresAt !== undefined) {
+      expiresAt = new Date(input.expiresAt);
+      if (Number.isNaN(expiresAt.getTime()) || expiresAt.getTime() <= Date.now()) {
+        throw new BadRequestException('expiresAt must be a date-time in the future');
+      }
+    }
+    return this.keys.create(input.tenantId, input.name, input.roles ?? ['ingest'], {
+      createdBy: principal.subject,
+      ...(expiresAt !== undefined && { expiresAt }),
+    });
   }
 
   @Get()
+  @ApiQuery({ name: 'tenantId', required: false, description: 'Only this tenant’s keys.' })
   @ApiResponse({ status: 200, type: [ApiKeyDto] })
-  async list(@Query('tenantId') tenantId?: string): Promise<ApiKeyInfo[]> {
+  async list(
+    @CurrentPrincipal() principal: Principal,
+    @Query('tenantId') tenantId?: string,
+  ): Promise<ApiKeyInfo[]> {
+    if (principal.tenantId !== null) {
+      // Another tenant's keys are not there, as far as this caller can tell.
+      return tenantId && tenantId !== principal.tenantId ? [] : this.keys.list(principal.tenantId);
+    }
     return this.keys.list(tenantId || undefined);
   }
 
   @Delete(':id')
   @HttpCode(204)
   @ApiResponse({ status: 204, description: 'Revoked.' })
-  @ApiResponse({ status: 404, description: 'No such active key.' })
-  async revoke(@Param('id', new ParseUUIDPipe()) id: string): Promise<void> {
-    if (!(await this.keys.revoke(id))) {
+  @ApiResponse({ status: 404, description: 'No such active key (in the caller’s tenant).' })
+  async revoke(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<void> {
+    if (!UUID.test(id) || !(await this.keys.revoke(id, principal.tenantId ?? undefined))) {
       throw new NotFoundException('no such active API key');
     }
     this.verifier.forget(id);

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import { type Static, Type } from '@sinclair/typebox';
 import { Contract, TenantId } from '@ward/contracts';
 import { API_KEY_ROLES, type ApiKeyRole } from '@ward/persistence';
@@ -17,18 +17,12 @@ export const CreateApiKeyContract = new Contract(
           uniqueItems: true,
         }),
       ),
+      expiresAt: Type.Optional(Type.String({ format: 'date-time', maxLength: 40 })),
     },
     { additionalProperties: false },
   ),
 );
 export type CreateApiKeyBody = Static<typeof CreateApiKeyContract.schema>;
-
-export class CreateApiKeyDto {
-  @ApiProperty({ example: 'acme' }) tenantId!: string;
-  @ApiProperty({ example: 'gateway-eu-1' }) name!: string;
-  @ApiPropertyOptional({ enum: API_KEY_ROLES, isArray: true, default: ['ingest'] })
-  roles?: ApiKeyRole[];
-}
 
 export class ApiKeyDto {
   @ApiProperty() id!: string;
@@ -37,6 +31,8 @@ export class ApiKeyDto {
   @ApiProperty({ description: 'Public part of the key, to tell keys apart.' }) prefix!: string;
   @ApiProperty({ enum: API_KEY_ROLES, isArray: true }) roles!: ApiKeyRole[];
   @ApiProperty() createdAt!: string;
+  @ApiProperty({ description: 'Who created the key.' }) createdBy!: string;
+  @ApiProperty({ nullable: true, type: String }) expiresAt!: string | null;
   @ApiProperty({ nullable: true, type: String }) revokedAt!: string | null;
   @ApiProperty({ nullable: true, type: String }) lastUsedAt!: string | null;
 }

@@ -8,12 +8,18 @@ import {
   kafkaSecurity,
   type KafkaSecurity,
   ConfigError,
+  authEnv,
+  authSettings,
+  type AuthSettings,
+  redisSettings,
+  type RedisSettings,
 } from '@ward/config';
 
 const TENANT = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
 
 export const ingestEnv = {
   ...infrastructureEnv,
+  ...authEnv,
   HOST: env.string({ default: '127.0.0.1', description: 'Address the HTTP server binds to.' }),
   PORT: env.int({
     default: 3001,
@@ -54,7 +60,8 @@ export const ingestEnv = {
   }),
   INGEST_ADMIN_TOKEN: env.optionalString({
     secret: true,
-    description: 'Bearer token for the API-key admin routes (/v1/api-keys); unset disables them.',
+    description:
+      "Break-glass bearer token: admin of every tenant on this service's API (unset: API keys and OIDC tokens only).",
   }),
   INGEST_API_KEY_CACHE_SECONDS: env.int({
     default: 5,
@@ -150,8 +157,11 @@ export interface IngestConfig {
   };
   readonly defaultTenant: string;
   readonly databaseUrl: string;
-  readonly redis: { readonly url: string; readonly keyPrefix: string };
-  readonly auth: { readonly adminToken: string | undefined; readonly keyCacheMs: number };
+  readonly redis: RedisSettings;
+  readonly auth: AuthSettings & {
+    readonly adminToken: string | undefined;
+    readonly keyCacheMs: number;
+  };
   readonly rateLimit: { readonly ratePerSecond: number; readonly burst: number };
   readonly dedupWindowMs: number;
   readonly redact: boolean;
@@ -174,8 +184,11 @@ export function loadIngestConfig(
 ): IngestConfig {
   const e = readEnv(ingestEnv, source);
   const kafkaSecured = kafkaSecurity(e);
-  if (kafkaSecured.problems.length > 0) {
-    throw new ConfigError(kafkaSecured.problems);
+  const auth = authSettings(e);
+  const redis = redisSettings(e);
+  const problems = [...kafkaSecured.problems, ...auth.problems, ...redis.problems];
+  if (problems.length > 0) {
+    throw new ConfigError(problems);
   }
   return {
     http: { host: e.HOST, port: e.PORT },
@@ -193,8 +206,12 @@ export function loadIngestConfig(
     },
     defaultTenant: e.INGEST_DEFAULT_TENANT,
     databaseUrl: e.DATABASE_URL,
-    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
-    auth: { adminToken: e.INGEST_ADMIN_TOKEN, keyCacheMs: e.INGEST_API_KEY_CACHE_SECONDS * 1000 },
+    redis: redis.settings,
+    auth: {
+      ...auth.settings,
+      adminToken: e.INGEST_ADMIN_TOKEN,
+      keyCacheMs: e.INGEST_API_KEY_CACHE_SECONDS * 1000,
+    },
     rateLimit: {
       ratePerSecond: e.INGEST_RATE_LIMIT_EVENTS_PER_SECOND,
       burst: e.INGEST_RATE_LIMIT_BURST,

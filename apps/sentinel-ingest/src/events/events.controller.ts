@@ -1,6 +1,7 @@
 import {
   Body,
   Controller,
+  ForbiddenException,
   Headers,
   HttpException,
   HttpStatus,
@@ -8,12 +9,11 @@ import {
   Ip,
   Post,
   Res,
-  UseGuards,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { type ApiKeyInfo, TokenBucketStore } from '@ward/persistence';
+import { ApiBody, ApiConsumes, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Authorize, CurrentPrincipal, type Principal } from '@ward/observability';
+import { TokenBucketStore } from '@ward/persistence';
 import type { FastifyReply } from 'fastify';
-import { ApiKeyGuard, AuthenticatedKey } from '../auth/api-key.guard';
 import { INGEST_CONFIG, type IngestConfig } from '../config/ingest.config';
 import { IngestMetrics } from '../intake/ingest.metrics';
 import { IntakeService } from '../intake/intake.service';
@@ -30,8 +30,7 @@ export const NDJSON_CONTENT_TYPES = [
 ];
 
 @ApiTags('events')
-@ApiBearerAuth()
-@UseGuards(ApiKeyGuard)
+@Authorize('ingest')
 @Controller('events')
 export class EventsController {
   constructor(
@@ -65,8 +64,11 @@ export class EventsController {
     status: 400,
     description: 'The body is not JSON or NDJSON, or its gzip is corrupt.',
   })
-  @ApiResponse({ status: 401, description: 'Missing, unknown or revoked API key.' })
-  @ApiResponse({ status: 403, description: 'The API key lacks the ingest role.' })
+  @ApiResponse({ status: 401, description: 'Missing, unknown, revoked or expired API key.' })
+  @ApiResponse({
+    status: 403,
+    description: 'The credential lacks the ingest role, or is bound to no tenant.',
+  })
   @ApiResponse({
     status: 413,
     description: 'The body (decompressed) or its record count is over the limit.',
@@ -84,18 +86,24 @@ export class EventsController {
     @Body() body: unknown,
     @Headers('content-type') contentType: string | undefined,
     @Ip() ip: string,
-    @AuthenticatedKey() key: ApiKeyInfo,
+    @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<IntakeResult> {
+    const tenantId = principal.tenantId;
+    if (tenantId === null) {
+      throw new ForbiddenException(
+        'telemetry needs a credential bound to a tenant (an API key with the ingest role)',
+      );
+    }
     const records = this.toRecords(body, contentType);
-    await this.enforceRateLimit(key.tenantId, records.length, reply);
+    await this.enforceRateLimit(tenantId, records.length, reply);
     let result: IntakeResult;
     try {
       result = await this.intake.accept(records, {
         channel: 'http',
         origin: ip,
         receivedAt: new Date(),
-        tenant: { kind: 'bound', tenantId: key.tenantId },
+        tenant: { kind: 'bound', tenantId },
       });
     } catch (error) {
       void reply.header('Retry-After', '5');

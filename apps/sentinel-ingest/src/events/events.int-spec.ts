@@ -325,10 +325,11 @@ describe('POST /v1/events against a real broker', () => {
       expect(
         (await fetch(`${base}/v1/api-keys`, { headers: { authorization: 'Bearer wrong' } })).status,
       ).toBe(401);
+      // A valid key without the admin role is known but not allowed.
       expect(
         (await fetch(`${base}/v1/api-keys`, { headers: { authorization: `Bearer ${apiKey}` } }))
           .status,
-      ).toBe(401);
+      ).toBe(403);
       const bad = await fetch(`${base}/v1/api-keys`, {
         method: 'POST',
         headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },

@@ -66,4 +66,35 @@ describe('readEnv', () => {
     expect(table).toContain('| `NEEDED` | (required) | needed |');
     expect(table).not.toContain(':p@');
   });
+
+  describe('secrets from mounted files', () => {
+    const spec = {
+      TOKEN: env.optionalString({ secret: true, description: 'a token' }),
+      PLAIN: env.optionalString({ description: 'not a secret' }),
+    };
+    const files: Record<string, string> = { '/run/secrets/token': 's3cr3t-from-file\n' };
+    const read = (path: string) => {
+      const text = files[path];
+      if (text === undefined) {
+        throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
+      }
+      return text;
+    };
+
+    it('reads <NAME>_FILE for a secret, without its trailing newline', () => {
+      expect(readEnv(spec, { TOKEN_FILE: '/run/secrets/token' }, read).TOKEN).toBe(
+        's3cr3t-from-file',
+      );
+      expect(readEnv(spec, { PLAIN_FILE: '/run/secrets/token' }, read).PLAIN).toBeUndefined();
+    });
+
+    it('names the file variable when it cannot be read or clashes with the variable', () => {
+      expect(() => readEnv(spec, { TOKEN_FILE: '/nope' }, read)).toThrow(
+        /TOKEN_FILE: cannot read \/nope \(ENOENT\)/,
+      );
+      expect(() => readEnv(spec, { TOKEN_FILE: '/run/secrets/token', TOKEN: 'x' }, read)).toThrow(
+        /TOKEN_FILE: set, but so is TOKEN/,
+      );
+    });
+  });
 });

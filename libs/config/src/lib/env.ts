@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /**
  * Configuration from environment variables, validated once at boot. Every
  * problem is reported at once, each naming its variable, so a bad deployment
@@ -155,15 +157,37 @@ export type EnvValues<S extends EnvSpec> = {
   [K in keyof S]: S[K] extends EnvVar<infer T> ? T : never;
 };
 
+/**
+ * Validates `source` against `spec`. A secret can also come from a mounted
+ * file: `<NAME>_FILE` names the file (its trailing newline dropped), as
+ * Kubernetes and Docker secrets are mounted; setting both is refused.
+ */
 export function readEnv<S extends EnvSpec>(
   spec: S,
   source: Readonly<Record<string, string | undefined>> = process.env,
+  readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
 ): EnvValues<S> {
   const problems: string[] = [];
   const values: Record<string, unknown> = {};
   for (const [name, variable] of Object.entries(spec)) {
+    let raw = source[name];
+    const file = variable.secret ? source[`${name}_FILE`]?.trim() : undefined;
+    if (file !== undefined && file !== '') {
+      if (raw !== undefined && raw.trim() !== '') {
+        problems.push(`${name}_FILE: set, but so is ${name}; use one of them`);
+        continue;
+      }
+      try {
+        raw = readFile(file).replace(/\r?\n$/, '');
+      } catch (error) {
+        problems.push(
+          `${name}_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+        );
+        continue;
+      }
+    }
     try {
-      values[name] = variable.parse(source[name]);
+      values[name] = variable.parse(raw);
     } catch (error) {
       if (!(error instanceof InvalidValue)) {
         throw error;

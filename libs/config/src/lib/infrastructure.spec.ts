@@ -1,5 +1,5 @@
 import { readEnv } from './env';
-import { infrastructureEnv, kafkaSecurity } from './infrastructure';
+import { infrastructureEnv, kafkaSecurity, redisSettings } from './infrastructure';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 const files: Record<string, string> = { '/ca.pem': PEM, '/not-a-cert': 'hello' };
@@ -57,5 +57,38 @@ describe('kafkaSecurity', () => {
     expect(() => readEnv(infrastructureEnv, { KAFKA_SASL_MECHANISM: 'gssapi' })).toThrow(
       /KAFKA_SASL_MECHANISM/,
     );
+  });
+});
+
+describe('redisSettings', () => {
+  const ca = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+  const read = (path: string) => {
+    if (path !== '/etc/ward/redis-ca.pem') {
+      throw new Error('ENOENT');
+    }
+    return ca;
+  };
+  const base = { REDIS_URL: 'rediss://redis.internal:6380', REDIS_KEY_PREFIX: 'ward:' };
+
+  it('adds the CA of a TLS Redis, and nothing without one', () => {
+    expect(redisSettings({ ...base, REDIS_TLS_CA_FILE: undefined }, read)).toEqual({
+      settings: { url: base.REDIS_URL, keyPrefix: 'ward:' },
+      problems: [],
+    });
+    expect(
+      redisSettings({ ...base, REDIS_TLS_CA_FILE: '/etc/ward/redis-ca.pem' }, read).settings.tlsCa,
+    ).toBe(ca);
+  });
+
+  it('names REDIS_TLS_CA_FILE when it is unreadable or the URL is not rediss://', () => {
+    expect(
+      redisSettings(
+        { REDIS_URL: 'redis://x:6379', REDIS_KEY_PREFIX: '', REDIS_TLS_CA_FILE: '/nope' },
+        read,
+      ).problems,
+    ).toEqual([
+      'REDIS_TLS_CA_FILE: set, but REDIS_URL does not use rediss:// (TLS)',
+      'REDIS_TLS_CA_FILE: cannot read /nope (ENOENT)',
+    ]);
   });
 });

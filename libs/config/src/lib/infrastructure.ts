@@ -56,14 +56,61 @@ export const infrastructureEnv = {
   }),
 };
 
-/** The key prefix of the services that keep state in Redis. */
+/** The key prefix (and TLS trust) of the services that keep state in Redis. */
 export const redisKeyPrefixEnv = {
   REDIS_KEY_PREFIX: env.string({
     default: 'ward:',
     pattern: /^[A-Za-z0-9:._-]*$/,
     description: 'Prefix of every Redis key.',
   }),
+  REDIS_TLS_CA_FILE: env.optionalString({
+    description:
+      "PEM file of the CA that signed Redis's certificate, for a rediss:// REDIS_URL (default: the system's CAs).",
+  }),
 };
+
+/** Where a service's Redis is, and the CA its TLS certificate is checked against. */
+export interface RedisSettings {
+  readonly url: string;
+  readonly keyPrefix: string;
+  readonly tlsCa?: string;
+}
+
+/** The Redis settings of a validated environment, or the problems (named by variable). */
+export function redisSettings(
+  e: {
+    readonly REDIS_URL: string;
+    readonly REDIS_KEY_PREFIX: string;
+    readonly REDIS_TLS_CA_FILE: string | undefined;
+  },
+  readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+): { settings: RedisSettings; problems: string[] } {
+  const problems: string[] = [];
+  let tlsCa: string | undefined;
+  if (e.REDIS_TLS_CA_FILE !== undefined) {
+    if (!e.REDIS_URL.startsWith('rediss://')) {
+      problems.push('REDIS_TLS_CA_FILE: set, but REDIS_URL does not use rediss:// (TLS)');
+    }
+    try {
+      tlsCa = readFile(e.REDIS_TLS_CA_FILE);
+      if (!tlsCa.includes('-----BEGIN CERTIFICATE-----')) {
+        problems.push(`REDIS_TLS_CA_FILE: ${e.REDIS_TLS_CA_FILE} holds no PEM certificate`);
+      }
+    } catch (error) {
+      problems.push(
+        `REDIS_TLS_CA_FILE: cannot read ${e.REDIS_TLS_CA_FILE} (${(error as Error).message})`,
+      );
+    }
+  }
+  return {
+    settings: {
+      url: e.REDIS_URL,
+      keyPrefix: e.REDIS_KEY_PREFIX,
+      ...(tlsCa !== undefined && { tlsCa }),
+    },
+    problems,
+  };
+}
 
 /** TLS and SASL settings for the Kafka client, checked together. */
 export interface KafkaSecurity {

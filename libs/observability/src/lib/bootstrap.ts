@@ -9,6 +9,7 @@ import {
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { API_KEY_SCHEME, BEARER_SCHEME } from './auth/auth.decorators';
 
 export interface HttpServiceOptions {
   readonly serviceName: string;
@@ -19,6 +20,46 @@ export interface HttpServiceOptions {
   readonly logLevel?: LogLevel;
   /** Registers content-type parsers or hooks before routes are bound. */
   readonly configureFastify?: (adapter: FastifyAdapter) => void;
+}
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+/**
+ * A known path with a method it does not serve answers 405 with Allow (not
+ * 404, and before any body is read), as HTTP asks.
+ */
+function answerWrongMethodWith405(adapter: FastifyAdapter): void {
+  const fastify = adapter.getInstance();
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.url !== undefined) {
+      return;
+    }
+    const url = request.url.split('?')[0] ?? '/';
+    const allowed = METHODS.filter((method) => fastify.findRoute({ method, url }) !== null);
+    if (allowed.length > 0) {
+      await reply
+        .code(405)
+        .header('Allow', allowed.join(', '))
+        .send({
+          statusCode: 405,
+          message: `${request.method} is not allowed here`,
+          error: 'Method Not Allowed',
+        });
+    }
+  });
+}
+
+/** PostgreSQL text cannot hold NUL: a path or query carrying one is refused before any handler. */
+function refuseNulInUrls(adapter: FastifyAdapter): void {
+  adapter.getInstance().addHook('onRequest', async (request, reply) => {
+    if (/%00/i.test(request.url)) {
+      await reply.code(400).send({
+        statusCode: 400,
+        message: 'the URL must not contain NUL (%00)',
+        error: 'Bad Request',
+      });
+    }
+  });
 }
 
 const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -38,6 +79,8 @@ export async function createHttpService(
     routerOptions: { maxParamLength: 512 },
   });
   options.configureFastify?.(adapter);
+  answerWrongMethodWith405(adapter);
+  refuseNulInUrls(adapter);
   const level = options.logLevel ?? 'log';
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
     logger: LEVELS.slice(0, LEVELS.indexOf(level) + 1),
@@ -56,6 +99,19 @@ export async function createHttpService(
       .setTitle(options.title)
       .setDescription(options.description)
       .setVersion(options.version)
+      .addBearerAuth(
+        {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            "An API key (ward_…), an OIDC access token when the service accepts them, or the service's admin token.",
+        },
+        BEARER_SCHEME,
+      )
+      .addApiKey(
+        { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'An API key (ward_…).' },
+        API_KEY_SCHEME,
+      )
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json' });

@@ -1,7 +1,9 @@
+import { WARD_ROLES, type WardRole } from '@ward/observability';
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
 
-export const API_KEY_ROLES = ['ingest', 'analyst', 'approver', 'admin'] as const;
-export type ApiKeyRole = (typeof API_KEY_ROLES)[number];
+/** The roles a key can hold (the one list, from the shared auth guard). */
+export const API_KEY_ROLES = WARD_ROLES;
+export type ApiKeyRole = WardRole;
 
 @Entity({ name: 'api_keys' })
 @Index('api_keys_tenant_idx', ['tenantId'])
@@ -35,4 +37,12 @@ export class ApiKeyEntity {
 
   @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
   lastUsedAt!: Date | null;
+
+  /** After this the key is refused; null: never expires. */
+  @Column({ name: 'expires_at', type: 'timestamptz', nullable: true })
+  expiresAt!: Date | null;
+
+  /** Who created the key: the CLI's user or the authenticated caller of POST /v1/api-keys. */
+  @Column({ name: 'created_by', type: 'text' })
+  createdBy!: string;
 }

@@ -10,6 +10,8 @@ export interface ApiKeyInfo {
   readonly prefix: string;
   readonly roles: readonly ApiKeyRole[];
   readonly createdAt: string;
+  readonly createdBy: string;
+  readonly expiresAt: string | null;
   readonly revokedAt: string | null;
   readonly lastUsedAt: string | null;
 }
@@ -17,6 +19,11 @@ export interface ApiKeyInfo {
 export interface CreatedApiKey extends ApiKeyInfo {
   /** The only time the secret is visible. */
   readonly key: string;
+}
+
+export interface CreateApiKeyOptions {
+  readonly createdBy?: string;
+  readonly expiresAt?: Date;
 }
 
 const KEY_PATTERN = /^ward_([a-z0-9]{8})_([A-Za-z0-9_-]{43})$/;
@@ -42,6 +49,7 @@ export class ApiKeyRepository {
     tenantId: string,
     name: string,
     roles: readonly ApiKeyRole[],
+    options: CreateApiKeyOptions = {},
   ): Promise<CreatedApiKey> {
     const prefix = randomBytes(6)
       .toString('base64url')
@@ -55,21 +63,26 @@ export class ApiKeyRepository {
       name,
       prefix,
       keyHash: hashApiKey(key),
-      roles: [...roles],
+      roles: [...new Set(roles)],
       revokedAt: null,
       lastUsedAt: null,
+      expiresAt: options.expiresAt ?? null,
+      createdBy: options.createdBy ?? 'unknown',
     });
     const saved = await this.repo.save(entity);
     return { ...toInfo(saved), key };
   }
 
-  /** The active key with this secret, or null (unknown, malformed or revoked). */
-  async findActiveByKey(key: string): Promise<ApiKeyInfo | null> {
+  /** The active key with this secret, or null (unknown, malformed, expired or revoked). */
+  async findActiveByKey(key: string, now = new Date()): Promise<ApiKeyInfo | null> {
     if (!looksLikeApiKey(key)) {
       return null;
     }
     const row = await this.repo.findOneBy({ keyHash: hashApiKey(key), revokedAt: IsNull() });
-    return row ? toInfo(row) : null;
+    if (row === null || (row.expiresAt !== null && row.expiresAt <= now)) {
+      return null;
+    }
+    return toInfo(row);
   }
 
   async list(tenantId?: string): Promise<ApiKeyInfo[]> {
@@ -102,6 +115,8 @@ function toInfo(row: ApiKeyEntity): ApiKeyInfo {
     prefix: row.prefix,
     roles: row.roles,
     createdAt: row.createdAt.toISOString(),
+    createdBy: row.createdBy,
+    expiresAt: row.expiresAt?.toISOString() ?? null,
     revokedAt: row.revokedAt?.toISOString() ?? null,
     lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
   };

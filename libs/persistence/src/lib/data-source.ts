@@ -9,6 +9,7 @@ import { CreateAuditLog1764400000000 } from './migrations/1764400000000-create-a
 import { CreateResponseRuns1764500000000 } from './migrations/1764500000000-create-response-runs';
 import { CreatePolicies1764600000000 } from './migrations/1764600000000-create-policies';
 import { PolicyEvidenceClockIndex1764600000001 } from './migrations/1764600000001-policy-evidence-clock-index';
+import { ApiKeyExpiry1764710000000 } from './migrations/1764710000000-api-key-expiry';
 import { ThreatAlertEntity } from './threat-alert.entity';
 
 export const ENTITIES = [ThreatAlertEntity, ApiKeyEntity, FilePositionEntity];
@@ -21,6 +22,7 @@ export const MIGRATIONS = [
   CreateResponseRuns1764500000000,
   CreatePolicies1764600000000,
   PolicyEvidenceClockIndex1764600000001,
+  ApiKeyExpiry1764710000000,
 ];
 
 export interface DatabaseOptions {

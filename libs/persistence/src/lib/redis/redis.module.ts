@@ -18,6 +18,8 @@ export interface RedisOptions {
   readonly url: string;
   /** Prefix for every key this deployment writes. */
   readonly keyPrefix: string;
+  /** PEM of the CA Redis's TLS certificate is checked against (rediss:// URLs); default: the system's. */
+  readonly tlsCa?: string;
 }
 
 export interface RedisRootOptions {
@@ -34,6 +36,8 @@ export function createRedis(options: RedisOptions): Redis {
     maxRetriesPerRequest: 3,
     enableOfflineQueue: true,
     connectionName: 'ward',
+    // rediss:// turns TLS on (certificate and host name verified); this only adds the trusted CA.
+    ...(options.tlsCa !== undefined && { tls: { ca: options.tlsCa } }),
   });
   // ioredis reconnects by itself; without a listener every failed attempt is
   // printed as an "Unhandled error event". One line per outage instead: the
