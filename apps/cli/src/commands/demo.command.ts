@@ -407,7 +407,10 @@ async function play(
         );
         enforcementFrom = watch.alerts.length;
         incidentsBefore = latestVersions(watch.incidents);
-        const at = new Date().toISOString();
+        // Just after the storyline's last event, not the wall clock: how long the demo took
+        // (a person reading, a slow machine) must not change what the probe sets off, e.g.
+        // outlive a cooldown and fire the storyline's detector a second time.
+        const at = new Date(Math.max(...times) + 1000).toISOString();
         let attempt = 0;
         let labelled: BehavioralEvent | undefined;
         // Until sentinel-ingest has read the new policy version, a call passes unlabelled: try again (same event time).
