@@ -179,8 +179,8 @@ async function checkCheckpoints(config: CliConfig, timeoutMs: number): Promise<C
         status: 'fail',
         detail: `${topic} was created again under the monitor: its checkpoints are past the end of ${stale
           .map((x) => `partition ${x.partition} (${x.nextOffset} > ${x.high}, group ${x.group})`)
-          .join(', ')}, so it skips the new events there`,
-        fix: `stop Ward, then forget those checkpoints: psql "$DATABASE_URL" -c "DELETE FROM monitor_offsets WHERE topic = '${topic}' AND consumer_group IN (${groups.map((g) => `'${g}'`).join(', ')})"`,
+          .join(', ')}`,
+        fix: `the monitor forgets such a checkpoint, with a warning, when the partition's next event arrives; to clear it now, stop Ward, then: psql "$DATABASE_URL" -c "DELETE FROM monitor_offsets WHERE topic = '${topic}' AND consumer_group IN (${groups.map((g) => `'${g}'`).join(', ')})"`,
       },
     ];
   } catch {
