@@ -48,6 +48,33 @@ export function createDataSource(options: DatabaseOptions): DataSource {
   });
 }
 
+/**
+ * node-postgres emits 'error' on a pooled client that PostgreSQL drops while
+ * the client is checked out between two queries (a transaction of a batch when
+ * the server shuts down). With no listener that error ends the process; the
+ * query in flight or the next one fails anyway and the caller retries, so the
+ * event itself only needs a listener.
+ */
+export function keepClientErrorsHandled(dataSource: DataSource): void {
+  const pool = (
+    dataSource.driver as unknown as {
+      master?: EventEmitterLike & { _clients?: EventEmitterLike[] };
+    }
+  ).master;
+  if (pool === undefined) {
+    return;
+  }
+  const listen = (client: EventEmitterLike) => client.on('error', () => undefined);
+  for (const client of pool._clients ?? []) {
+    listen(client);
+  }
+  pool.on('connect', listen);
+}
+
+interface EventEmitterLike {
+  on(event: string, listener: (...args: never[]) => void): unknown;
+}
+
 /** Applies pending migrations under a Postgres advisory lock so replicas starting together do not race. */
 export async function runMigrations(dataSource: DataSource): Promise<string[]> {
   const MIGRATION_LOCK = 0x57415244; // "WARD"

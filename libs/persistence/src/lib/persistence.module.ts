@@ -9,7 +9,7 @@ import {
 } from '@nestjs/common';
 import { ReadinessService } from '@ward/observability';
 import { DataSource } from 'typeorm';
-import { createDataSource, type DatabaseOptions } from './data-source';
+import { createDataSource, type DatabaseOptions, keepClientErrorsHandled } from './data-source';
 import { ApiKeyRepository } from './api-key.repository';
 import { FilePositionRepository } from './file-position.repository';
 import { MonitorStateRepository } from './monitor/monitor-state.repository';
@@ -54,6 +54,7 @@ export class PersistenceModule {
           inject: [DATABASE_OPTIONS, ReadinessService],
           useFactory: async (db: DatabaseOptions, readiness: ReadinessService) => {
             const dataSource = await createDataSource(db).initialize();
+            keepClientErrorsHandled(dataSource);
             readiness.register('postgres', async () => {
               await dataSource.query('SELECT 1');
               return true;
