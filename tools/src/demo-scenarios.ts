@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type RawTelemetryEvent } from '@ward/contracts';
+import { byEventTime, type Over, Story, toJsonl } from './story';
 
 /**
  * The storylines of `ward demo`, one per kind of attack a newcomer should see
@@ -17,59 +18,8 @@ import { type RawTelemetryEvent } from '@ward/contracts';
  * decides) and every agent belongs to one storyline.
  */
 export const DEMO_START_MS = Date.UTC(2026, 0, 12, 9, 0, 0);
-export const DEMO_WINDOW_MS = 60_000;
 
-type Over = Partial<Omit<RawTelemetryEvent, 'agentId' | 'timestamp' | 'eventId'>>;
-
-class Story {
-  readonly events: RawTelemetryEvent[] = [];
-  private seq = 0;
-
-  constructor(
-    readonly agentId: string,
-    private readonly base: Over = {},
-  ) {}
-
-  at(window: number, offsetMs: number, over: Over = {}): this {
-    this.seq += 1;
-    this.events.push({
-      eventId: `${this.agentId}-${String(this.seq).padStart(4, '0')}`,
-      agentId: this.agentId,
-      timestamp: new Date(DEMO_START_MS + window * DEMO_WINDOW_MS + offsetMs).toISOString(),
-      type: 'tool_call',
-      action: 'search_docs',
-      outcome: 'ok',
-      sessionId: `${this.agentId}-main`,
-      parameters: { query: `q${this.seq % 7}` },
-      ...this.base,
-      ...over,
-    });
-    return this;
-  }
-
-  calls(window: number, count: number, over: Over | ((i: number) => Over) = {}): this {
-    for (let i = 0; i < count; i++) {
-      this.at(
-        window,
-        Math.floor(((i + 0.5) * DEMO_WINDOW_MS) / count),
-        typeof over === 'function' ? over(i) : over,
-      );
-    }
-    return this;
-  }
-
-  steady(from: number, to: number, count: number, over: Over | ((i: number) => Over) = {}): this {
-    for (let w = from; w < to; w++) {
-      this.calls(w, count, over);
-    }
-    return this;
-  }
-
-  /** One quiet call past the window's end and its allowed lateness: closes `window`. */
-  close(window: number, over: Over = {}): this {
-    return this.at(window + 1, 30_000, over);
-  }
-}
+const story = (agentId: string, base: Over = {}): Story => new Story(agentId, DEMO_START_MS, base);
 
 export interface DemoScenario {
   readonly name: string;
@@ -84,13 +34,7 @@ function scenario(
   storyline: string,
   ...stories: Story[]
 ): DemoScenario {
-  const events = stories
-    .flatMap((s) => s.events)
-    .sort(
-      (a, b) =>
-        String(a.timestamp).localeCompare(String(b.timestamp)) ||
-        String(a.eventId).localeCompare(String(b.eventId)),
-    );
+  const events = byEventTime(stories);
   return { name, title, storyline, events };
 }
 
@@ -103,20 +47,20 @@ export function demoScenarios(): DemoScenario[] {
       'runaway',
       'A runaway agent',
       'procurement-agent raises ten purchase orders a minute for five minutes, then two hundred in one minute; support-bot beside it stays calm.',
-      new Story('procurement-agent', {
+      story('procurement-agent', {
         action: 'create_purchase_order',
         resource: 'erp://purchase-orders',
       })
         .steady(0, 5, 10)
         .calls(5, 200)
         .close(5),
-      new Story('support-bot').steady(0, 6, 10).close(5),
+      story('support-bot').steady(0, 6, 10).close(5),
     ),
     scenario(
       'credential-probing',
       'Credential probing',
       'it-helpdesk signs in to the identity provider twenty times a minute, then in one minute every sign-in is denied: someone is trying passwords through it.',
-      new Story('it-helpdesk', { action: 'login', resource: 'idp://sso' })
+      story('it-helpdesk', { action: 'login', resource: 'idp://sso' })
         .steady(0, 5, 20)
         .calls(5, 20, { outcome: 'denied' })
         .close(5),
@@ -125,7 +69,7 @@ export function demoScenarios(): DemoScenario[] {
       'injection-exfiltration',
       'An injected agent exfiltrating a secret',
       'research-agent reads documentation for five minutes, then fetches a page that tells it to send ~/.aws/credentials away, and posts an AWS key to a domain it never used before.',
-      new Story('research-agent', {
+      story('research-agent', {
         action: 'fetch_url',
         resource: 'https://docs.example.org/guide',
         iocs: { domains: ['docs.example.org'] },
@@ -161,7 +105,7 @@ export function demoScenarios(): DemoScenario[] {
       'Slow drift under conditioning',
       'finance-assistant reads the ledger twenty times a minute for ten minutes; then a requester, mallory, keeps asking it to approve payments, two more each minute for ten minutes: never a spike, always a drift.',
       (() => {
-        const s = new Story('finance-assistant', {
+        const s = story('finance-assistant', {
           action: 'read_ledger',
           resource: 'erp://ledger',
         }).steady(0, 10, 20);
@@ -182,7 +126,7 @@ export function demoScenarios(): DemoScenario[] {
       'travel-agent works in three sessions a minute; then, on behalf of eve, it opens four fresh sessions within three minutes, denied and allowed by turns: cycling sessions to reset the trust a denial cost.',
       (() => {
         const actions = ['book_flight', 'search_flights', 'update_booking', 'list_travellers'];
-        const s = new Story('travel-agent').steady(0, 5, 12, (i) => ({
+        const s = story('travel-agent').steady(0, 5, 12, (i) => ({
           action: actions[i % 4],
           sessionId: `travel-agent-usual-${i % 3}`,
         }));
@@ -201,7 +145,7 @@ export function demoScenarios(): DemoScenario[] {
       'lateral-movement',
       'Two agents sharing an indicator',
       'build-bot and deploy-bot run their usual jobs; then, within the same minute, each opens its first connection to 203.0.113.66:4444, an address neither ever used: one intruder, two agents.',
-      new Story('build-bot', { action: 'run_build', resource: 'ci://pipelines/main' })
+      story('build-bot', { action: 'run_build', resource: 'ci://pipelines/main' })
         .steady(0, 5, 10)
         .at(5, 15_000, {
           action: 'net_connect',
@@ -210,7 +154,7 @@ export function demoScenarios(): DemoScenario[] {
         })
         .calls(5, 9)
         .close(5),
-      new Story('deploy-bot', { action: 'deploy', resource: 'k8s://prod/web' })
+      story('deploy-bot', { action: 'deploy', resource: 'k8s://prod/web' })
         .steady(0, 5, 10)
         .at(5, 25_000, {
           action: 'net_connect',
@@ -221,10 +165,6 @@ export function demoScenarios(): DemoScenario[] {
         .close(5),
     ),
   ];
-}
-
-export function toJsonl(events: readonly RawTelemetryEvent[]): string {
-  return events.map((e) => JSON.stringify(e)).join('\n') + '\n';
 }
 
 export const DEMO_SCENARIO_DIR = resolve(__dirname, '../../deploy/demo/scenarios');

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type RawTelemetryEvent } from '@ward/contracts';
+import { byEventTime, type Over, Story, toJsonl } from './story';
 
 /**
  * One storyline per monitor detector, as telemetry an agent gateway would
@@ -15,55 +16,9 @@ import { type RawTelemetryEvent } from '@ward/contracts';
  * every agent has its own storyline.
  */
 export const SCENARIO_START_MS = Date.UTC(2026, 0, 5, 9, 0, 0);
-export const SCENARIO_WINDOW_MS = 60_000;
 
-type Over = Partial<Omit<RawTelemetryEvent, 'agentId' | 'timestamp' | 'eventId'>>;
-
-class Story {
-  readonly events: RawTelemetryEvent[] = [];
-  private seq = 0;
-
-  constructor(readonly agentId: string) {}
-
-  /** One event at `offsetMs` into window `window`. */
-  at(window: number, offsetMs: number, over: Over = {}): this {
-    this.seq += 1;
-    this.events.push({
-      eventId: `${this.agentId}-${String(this.seq).padStart(4, '0')}`,
-      agentId: this.agentId,
-      timestamp: new Date(SCENARIO_START_MS + window * SCENARIO_WINDOW_MS + offsetMs).toISOString(),
-      type: 'tool_call',
-      action: 'search_docs',
-      outcome: 'ok',
-      sessionId: `${this.agentId}-main`,
-      parameters: { query: `q${this.seq % 7}` },
-      ...over,
-    });
-    return this;
-  }
-
-  /** `count` calls spread evenly over window `window`; `over` may depend on the call's index. */
-  calls(window: number, count: number, over: Over | ((i: number) => Over) = {}): this {
-    for (let i = 0; i < count; i++) {
-      const o = typeof over === 'function' ? over(i) : over;
-      this.at(window, Math.floor(((i + 0.5) * SCENARIO_WINDOW_MS) / count), o);
-    }
-    return this;
-  }
-
-  /** The same `count` calls in each of windows `from` .. `to - 1`. */
-  steady(from: number, to: number, count: number, over: Over | ((i: number) => Over) = {}): this {
-    for (let w = from; w < to; w++) {
-      this.calls(w, count, over);
-    }
-    return this;
-  }
-
-  /** One quiet call well past the window's end and its allowed lateness: closes `window`. */
-  close(window: number, over: Over = {}): this {
-    return this.at(window + 1, 30_000, over);
-  }
-}
+const story = (agentId: string, base: Over = {}): Story =>
+  new Story(agentId, SCENARIO_START_MS, base);
 
 export interface DetectorScenario {
   readonly name: string;
@@ -72,13 +27,7 @@ export interface DetectorScenario {
 }
 
 function scenario(name: string, summary: string, ...stories: Story[]): DetectorScenario {
-  const events = stories
-    .flatMap((s) => s.events)
-    .sort(
-      (a, b) =>
-        String(a.timestamp).localeCompare(String(b.timestamp)) ||
-        String(a.eventId).localeCompare(String(b.eventId)),
-    );
+  const events = byEventTime(stories);
   return { name, summary, events };
 }
 
@@ -99,13 +48,13 @@ export function detectorScenarios(): DetectorScenario[] {
     scenario(
       'call-rate-spike',
       'A runaway agent: ten calls a minute for five minutes, then two hundred in one minute.',
-      new Story('runaway').steady(0, 5, 10).calls(5, 200).close(5),
-      new Story('steady-peer').steady(0, 6, 10).close(5),
+      story('runaway').steady(0, 5, 10).calls(5, 200).close(5),
+      story('steady-peer').steady(0, 6, 10).close(5),
     ),
     scenario(
       'deny-rate-spike',
       'Credential probing: the same login tool, allowed for five minutes, then denied twenty times in a minute.',
-      new Story('prober')
+      story('prober')
         .steady(0, 5, 20, { action: 'login' })
         .calls(5, 20, { action: 'login', outcome: 'denied' })
         .close(5, { action: 'login' }),
@@ -113,7 +62,7 @@ export function detectorScenarios(): DetectorScenario[] {
     scenario(
       'error-rate-spike',
       'A broken integration: every call to the same tool fails for a minute.',
-      new Story('flaky')
+      story('flaky')
         .steady(0, 5, 20, { action: 'fetch_invoice' })
         .calls(5, 20, { action: 'fetch_invoice', outcome: 'error' })
         .close(5, { action: 'fetch_invoice' }),
@@ -121,7 +70,7 @@ export function detectorScenarios(): DetectorScenario[] {
     scenario(
       'exfiltration',
       'One database read per call for five minutes, then twenty calls that each read a different file and send 50 KB out.',
-      new Story('exfil')
+      story('exfil')
         .steady(0, 5, 20, { action: 'query', resource: 'db://orders', bytesOut: 1000 })
         .calls(5, 20, (i) => ({
           action: 'query',
@@ -133,12 +82,12 @@ export function detectorScenarios(): DetectorScenario[] {
     scenario(
       'entropy-spike',
       'An agent whose parameters turn from short plain queries into random-looking blobs (encoded data).',
-      new Story('encoder').steady(0, 5, 20, plain).calls(5, 20, noisy).close(5, plain(0)),
+      story('encoder').steady(0, 5, 20, plain).calls(5, 20, noisy).close(5, plain(0)),
     ),
     scenario(
       'tool-diversity-spike',
       'An agent that used one tool suddenly tries twenty different ones in a minute.',
-      new Story('tool-hopper')
+      story('tool-hopper')
         .steady(0, 5, 20)
         .calls(5, 20, (i) => ({ action: `tool_${i}` }))
         .close(5),
@@ -146,7 +95,7 @@ export function detectorScenarios(): DetectorScenario[] {
     scenario(
       'session-spike',
       'One session a minute, then twenty fresh sessions in a minute, all allowed.',
-      new Story('sessionspray')
+      story('sessionspray')
         .steady(0, 5, 10)
         .calls(5, 20, (i) => ({ sessionId: `sessionspray-burst-${i}` }))
         .close(5),
@@ -154,7 +103,7 @@ export function detectorScenarios(): DetectorScenario[] {
     scenario(
       'new-tool-and-resource',
       'After warm-up, a first call to a tool never used before, on a resource never touched before.',
-      new Story('newcomer')
+      story('newcomer')
         .steady(0, 5, 10, { resource: 'kb://handbook' })
         .at(5, 20_000, { action: 'shell_exec', resource: 'host://build-01' })
         .calls(5, 9, { resource: 'kb://handbook' })
@@ -164,7 +113,7 @@ export function detectorScenarios(): DetectorScenario[] {
       'behavior-drift',
       'Twenty calls a minute for ten minutes, then two more every minute for ten minutes: never a spike, always a drift.',
       (() => {
-        const s = new Story('drifter').steady(0, 10, 20);
+        const s = story('drifter').steady(0, 10, 20);
         for (let w = 10; w < 20; w++) {
           s.calls(w, 20 + 2 * (w - 9));
         }
@@ -174,7 +123,7 @@ export function detectorScenarios(): DetectorScenario[] {
     scenario(
       'tool-mix-divergence',
       'Half searches and half reads for five minutes (an export now and then), then a minute of exports only, at the same volume.',
-      new Story('mix-shifter')
+      story('mix-shifter')
         .steady(0, 5, 40, (i) => ({
           action: i === 0 ? 'export_csv' : i % 2 === 0 ? 'search_docs' : 'read_doc',
         }))
@@ -184,7 +133,7 @@ export function detectorScenarios(): DetectorScenario[] {
     scenario(
       'behavior-reversal',
       'Transfers to an account were allowed during warm-up; one is denied in a session, then allowed in a fresh one.',
-      new Story('reverser')
+      story('reverser')
         .steady(0, 5, 10, (i) => (i === 0 ? { action: 'transfer', resource: 'acct:9' } : {}))
         .at(5, 10_000, {
           sessionId: 'reverser-a',
@@ -201,7 +150,7 @@ export function detectorScenarios(): DetectorScenario[] {
       (() => {
         const actions = ['read_doc', 'search_docs', 'update_record', 'list_users'];
         // Three sessions a minute as usual, so four fresh ones are no session spike.
-        const s = new Story('cycler').steady(0, 5, 12, (i) => ({
+        const s = story('cycler').steady(0, 5, 12, (i) => ({
           action: actions[i % 4],
           sessionId: `cycler-usual-${i % 3}`,
         }));
@@ -218,7 +167,7 @@ export function detectorScenarios(): DetectorScenario[] {
     scenario(
       'secret-split',
       'An AWS access key id smuggled out in two calls, neither of which holds the whole key.',
-      new Story('splitter')
+      story('splitter')
         .steady(0, 5, 5, { action: 'upload_part' })
         .at(5, 10_000, { action: 'upload_part', parameters: { chunk: 'AKIAIOSF' } })
         .at(5, 20_000, { action: 'upload_part', parameters: { chunk: 'ODNN7EXAMPLE' } })
@@ -227,7 +176,7 @@ export function detectorScenarios(): DetectorScenario[] {
     scenario(
       'secret-recurrence',
       'The same kind of secret (a GitHub token) in the parameters of two different sessions.',
-      new Story('leaker')
+      story('leaker')
         .steady(0, 3, 5)
         .at(3, 10_000, {
           sessionId: 'leaker-a',
@@ -242,7 +191,7 @@ export function detectorScenarios(): DetectorScenario[] {
     scenario(
       'composite',
       'Several metrics rise together, each short of its own threshold: more calls, more bytes out and more failures.',
-      new Story('creeper')
+      story('creeper')
         .steady(0, 5, 20, { bytesOut: 10_000 })
         // 37 calls (z 3.8 against 20), 395 KB out (z 3.9 against 200 KB), 30% failures
         // (z 3.75, never above 30% while the window fills): each short of 4, together 0.81.
@@ -255,21 +204,17 @@ export function detectorScenarios(): DetectorScenario[] {
     scenario(
       'calm',
       'Three well-behaved agents with ordinary variation: no alert, no tier change.',
-      new Story('calm-a').steady(0, 4, 10).calls(4, 12).calls(5, 9).close(5),
-      new Story('calm-b')
+      story('calm-a').steady(0, 4, 10).calls(4, 12).calls(5, 9).close(5),
+      story('calm-b')
         .steady(0, 3, 20, { action: 'read_doc' })
         .calls(3, 23, { action: 'read_doc' })
         .calls(4, 18, { action: 'read_doc' })
         .close(4, { action: 'read_doc' }),
-      new Story('calm-c')
+      story('calm-c')
         .steady(0, 6, 6, (i) => ({ action: i % 2 === 0 ? 'search_docs' : 'read_doc' }))
         .close(5),
     ),
   ];
-}
-
-export function toJsonl(events: readonly RawTelemetryEvent[]): string {
-  return events.map((e) => JSON.stringify(e)).join('\n') + '\n';
 }
 
 export const DETECTOR_SCENARIO_DIR = resolve(__dirname, '../../deploy/demo/detectors');
