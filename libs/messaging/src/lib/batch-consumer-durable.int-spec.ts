@@ -1,12 +1,10 @@
-import { Injectable, type INestApplicationContext, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { Injectable, type INestApplicationContext } from '@nestjs/common';
 import { type BehavioralEvent, BehavioralEventContract, topicRegistry } from '@ward/contracts';
-import { ObservabilityModule, ReadinessService } from '@ward/observability';
 import { eventually, infraEnv, scratchPrefix, uniqueTag } from '@ward/testing';
 import { type Admin, type Kafka, type Producer } from 'kafkajs';
 import { RewindError } from './errors';
+import { startConsumerApp } from './consumer-app.int-support';
 import { createKafka } from './kafka-client';
-import { MessagingModule } from './messaging.module';
 import {
   type BatchContext,
   type BatchOutcome,
@@ -109,31 +107,12 @@ describe('BatchConsumer with a handler that is durable later than its batches', 
       topicPrefix: prefix,
       ensureTopics: true,
     });
-    @Module({
-      imports: [
-        ObservabilityModule.forRoot({ serviceName: 'messaging-durable-test' }),
-        MessagingModule.forRoot({
-          useFactory: () => ({
-            brokers: env.KAFKA_BROKERS.split(','),
-            clientId: 'messaging-durable-test',
-            topicPrefix: prefix,
-            ensureTopics: true,
-          }),
-        }),
-        MessagingModule.forConsumer({
-          useFactory: () => ({ groupId, partitionsConsumedConcurrently: 3 }),
-          handlers: [CheckpointingHandler],
-        }),
-      ],
-    })
-    class TestModule {}
-    app = await NestFactory.createApplicationContext(TestModule, { logger: ['error'] });
-    await app.init();
-    handler = app.get(CheckpointingHandler, { strict: false });
-    await eventually(
-      async () => ((await app.get(ReadinessService).report()).ready ? true : undefined),
-      { description: 'consumer to join its group' },
-    );
+    ({ app, handler } = await startConsumerApp({
+      serviceName: 'messaging-durable-test',
+      topicPrefix: prefix,
+      consumer: { groupId, partitionsConsumedConcurrently: 3 },
+      handler: CheckpointingHandler,
+    }));
     producer = kafka.producer();
     await producer.connect();
     admin = kafka.admin();

@@ -1,17 +1,16 @@
-import { Injectable, type INestApplicationContext, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { Injectable, type INestApplicationContext } from '@nestjs/common';
 import {
   type BehavioralEvent,
   BehavioralEventContract,
   type DeadLetter,
   topicRegistry,
 } from '@ward/contracts';
-import { MetricsService, ObservabilityModule, ReadinessService } from '@ward/observability';
+import { MetricsService } from '@ward/observability';
 import { eventually, infraEnv, TopicRecorder, uniqueTag, scratchPrefix } from '@ward/testing';
 import { type Kafka, type Producer } from 'kafkajs';
 import { PoisonMessageError, TransientError } from './errors';
+import { startConsumerApp } from './consumer-app.int-support';
 import { createKafka } from './kafka-client';
-import { MessagingModule } from './messaging.module';
 import { type BatchOutcome, type InboundMessage, type TopicHandler } from './topic-handler';
 
 const prefix = scratchPrefix(uniqueTag('msg'));
@@ -84,34 +83,12 @@ describe('BatchConsumer against a real broker', () => {
       topicPrefix: prefix,
       ensureTopics: true,
     });
-    @Module({
-      imports: [
-        ObservabilityModule.forRoot({ serviceName: 'messaging-test' }),
-        MessagingModule.forRoot({
-          useFactory: () => ({
-            brokers: env.KAFKA_BROKERS.split(','),
-            clientId: 'messaging-test',
-            topicPrefix: prefix,
-            ensureTopics: true,
-          }),
-        }),
-        MessagingModule.forConsumer({
-          useFactory: () => ({ groupId, maxMessageBytes: 4096 }),
-          handlers: [RecordingHandler],
-        }),
-      ],
-    })
-    class TestModule {}
-    app = await NestFactory.createApplicationContext(TestModule, { logger: ['error'] });
-    app.enableShutdownHooks();
-    await app.init();
-    handler = app.get(RecordingHandler, { strict: false });
-    await eventually(
-      async () => ((await app.get(ReadinessService).report()).ready ? true : undefined),
-      {
-        description: 'consumer to join its group',
-      },
-    );
+    ({ app, handler } = await startConsumerApp({
+      serviceName: 'messaging-test',
+      topicPrefix: prefix,
+      consumer: { groupId, maxMessageBytes: 4096 },
+      handler: RecordingHandler,
+    }));
     producer = kafka.producer();
     await producer.connect();
     recorder = await new TopicRecorder(kafka, [topics.dlq.name], `${prefix}recorder`).start();
