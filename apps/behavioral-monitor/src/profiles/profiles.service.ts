@@ -182,15 +182,10 @@ export class ProfilesService {
     },
     messages: readonly InboundMessage<BehavioralEvent>[],
   ): Promise<BatchResult> {
-    const { firstOffset, lastOffset } = batch;
     return this.exclusive(partition, async () => {
-      const state = await this.ensure(
-        topic,
-        partition,
-        BigInt(firstOffset),
-        BigInt(batch.highWatermark),
-      );
-      const counts = await this.apply(state, BigInt(lastOffset) + 1n, messages);
+      const first = BigInt(batch.firstOffset);
+      const state = await this.ensure(topic, partition, first, BigInt(batch.highWatermark));
+      const counts = await this.apply(state, BigInt(batch.lastOffset) + 1n, messages);
       const published = await this.publish(state);
       if (this.config.checkpointIntervalMs === 0) {
         await this.checkpoint(partition, state);
