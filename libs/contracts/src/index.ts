@@ -12,3 +12,4 @@ export * from './lib/topics';
 export * from './lib/keys';
 export * from './lib/registry';
 export * from './lib/schema-export';
+export * from './lib/storable';

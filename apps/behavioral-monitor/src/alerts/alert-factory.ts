@@ -1,4 +1,4 @@
-import { type AgentControl, type ThreatAlert, type Tier } from '@ward/contracts';
+import { type AgentControl, replaceNul, type ThreatAlert, type Tier } from '@ward/contracts';
 import {
   type AlertContext,
   DETECTOR_TECHNIQUES,
@@ -14,6 +14,8 @@ import {
  * input (no wall clock), so replaying the same events yields byte-identical
  * alerts with the same ids. `context` is the requester, tool, resource and
  * indicators of the event that completed the evidence, when it is part of it.
+ * Strings from telemetry carry no NUL once here (replaceNul): the alert is
+ * stored in PostgreSQL, and so is everything built from it downstream.
  */
 export function alertFromFinding(
   tenantId: string,
@@ -24,7 +26,7 @@ export function alertFromFinding(
 ): ThreatAlert {
   const severity = severityForScore(finding.score);
   const score = round(Math.min(1, Math.max(0, finding.score)), 4);
-  return {
+  return replaceNul<ThreatAlert>({
     schemaVersion: 1,
     alertId: deterministicId(
       tenantId,
@@ -69,7 +71,7 @@ export function alertFromFinding(
         reason: tierChange.reason.slice(0, 500),
       },
     }),
-  };
+  });
 }
 
 export function agentControl(input: {
@@ -85,7 +87,7 @@ export function agentControl(input: {
   alertId?: string;
 }): AgentControl {
   const tier = Math.max(input.behaviorTier, input.configuredTier ?? 1) as Tier;
-  return {
+  return replaceNul<AgentControl>({
     schemaVersion: 1,
     tenantId: input.tenantId,
     agentId: input.agentId,
@@ -99,7 +101,7 @@ export function agentControl(input: {
     reason: input.reason.slice(0, 500),
     ...(input.alertId !== undefined && { alertId: input.alertId }),
     changedAt: new Date(input.atMs).toISOString(),
-  };
+  });
 }
 
 function round(value: number, digits: number): number {

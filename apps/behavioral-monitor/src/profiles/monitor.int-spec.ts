@@ -332,4 +332,41 @@ describe('behavioral-monitor against the real broker, PostgreSQL and Redis', () 
     expect(got.overrides).toEqual({ sigma: 6 });
     expect(got.reason).toBe('noisy fleet');
   });
+
+  it('alerts on telemetry carrying NUL characters: stored and published with U+FFFD, the partition going on', async () => {
+    // A hostile agent's tool, resource and indicator with NUL, which PostgreSQL cannot store:
+    // an alert carrying them as they are would fail its insert, and every retry after it.
+    const nulTenant = `${tenant}-nul`;
+    await publish(
+      events('nul-burst', [8, 9, 8, 60]).map((e) => ({
+        ...e,
+        tenantId: nulTenant,
+        action: 'search\u0000exec',
+        resource: 'db://orders\u0000/1',
+        iocs: { domains: ['evil\u0000.example'] },
+      })),
+      50,
+    );
+    const first = await recorder.waitFor(
+      topics.threatAlerts.name,
+      (m) => (m.value as ThreatAlert).tenantId === nulTenant,
+    );
+    const alert = first.value as ThreatAlert;
+    expect(alert.tools).toEqual(['search\ufffdexec']);
+    expect(alert.resources).toEqual(['db://orders\ufffd/1']);
+    expect(alert.iocs).toEqual({ domains: ['evil\ufffd.example'] });
+    const { rows } = await pg.query<{ alert_id: string }>(
+      'SELECT alert_id FROM threat_alerts WHERE tenant_id = $1',
+      [nulTenant],
+    );
+    expect(rows.map((r) => r.alert_id)).toContain(alert.alertId);
+    // The batches after it are profiled too: the escalation to critical follows.
+    const critical = await recorder.waitFor(
+      topics.threatAlerts.name,
+      (m) =>
+        (m.value as ThreatAlert).tenantId === nulTenant &&
+        (m.value as ThreatAlert).severity === 'critical',
+    );
+    expect((critical.value as ThreatAlert).agentId).toBe('nul-burst');
+  });
 });

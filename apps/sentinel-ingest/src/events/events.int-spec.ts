@@ -491,4 +491,38 @@ describe('POST /v1/events against a real broker', () => {
       await pg.end();
     }
   });
+
+  it('stores the inline alert of a record carrying NUL characters (with U+FFFD) and publishes the record as sent', async () => {
+    const secret = ['AKIA', 'IOSFODNN7', 'EXAMPLE'].join('');
+    const res = await post(
+      JSON.stringify({
+        eventId: 'inline-nul',
+        agentId: 'bot-inline',
+        action: 'fetch\u0000raw',
+        resource: 'https://x.example/\u0000a',
+        timestamp: now,
+        parameters: { env: `AWS_ACCESS_KEY_ID=${secret}` },
+      }),
+    );
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ accepted: 1, alerts: 1 });
+    const message = await recorder.waitFor(
+      topics.behavioralEvents.name,
+      (m) => (m.value as BehavioralEvent).eventId === 'inline-nul',
+    );
+    expect((message.value as BehavioralEvent).action).toBe('fetch\u0000raw');
+    const pg = new Client({ connectionString: env.DATABASE_URL });
+    await pg.connect();
+    try {
+      const rows = await pg.query<{ payload: { tools?: string[]; resources?: string[] } }>(
+        `SELECT payload FROM threat_alerts WHERE tenant_id = $1 AND payload->'evidence'->'sampleEventIds' ? 'inline-nul'`,
+        [tenant],
+      );
+      expect(rows.rows.map((r) => [r.payload.tools, r.payload.resources])).toEqual([
+        [['fetch\ufffdraw'], ['https://x.example/\ufffda']],
+      ]);
+    } finally {
+      await pg.end();
+    }
+  });
 });

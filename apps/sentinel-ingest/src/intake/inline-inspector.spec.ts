@@ -72,6 +72,28 @@ describe('inspectEvent', () => {
     }
   });
 
+  it('raises alerts without NUL (PostgreSQL cannot store it) from an event that carries some', () => {
+    const hostile = {
+      ...event,
+      action: 'fetch\u0000page',
+      resource: 'https://docs.example/\u0000x',
+      iocs: { domains: ['docs\u0000.example'] },
+    };
+    const sut = inspectEvent(hostile, settings);
+    expect(sut.alerts).toHaveLength(2);
+    for (const alert of sut.alerts) {
+      expect(JSON.stringify(alert)).not.toContain('\\u0000');
+      expect(alert).toMatchObject({
+        tools: ['fetch\ufffdpage'],
+        resources: ['https://docs.example/\ufffdx'],
+        iocs: { domains: ['docs\ufffd.example'] },
+      });
+      expect(ThreatAlertContract.validate(alert).ok).toBe(true);
+    }
+    // The event itself goes to Kafka only and keeps what the agent sent.
+    expect(sut.event.action).toBe('fetch\u0000page');
+  });
+
   it('redacts and labels the published event', () => {
     const sut = inspectEvent(event, settings).event;
     expect(JSON.stringify(sut)).not.toContain(SECRET);

@@ -1,4 +1,4 @@
-import { type BehavioralEvent, type Severity, type ThreatAlert } from '@ward/contracts';
+import { type BehavioralEvent, replaceNul, type Severity, type ThreatAlert } from '@ward/contracts';
 import {
   alertContextOf,
   DETECTOR_TECHNIQUES,
@@ -107,7 +107,8 @@ export function inspectEvent(event: BehavioralEvent, settings: InspectionSetting
       }),
     );
   }
-  return { event: { ...inspected, labels }, alerts };
+  // Alerts are stored in PostgreSQL, which cannot hold NUL; the event (Kafka only) keeps its strings.
+  return { event: { ...inspected, labels }, alerts: alerts.map((a) => replaceNul(a)) };
 }
 
 function sensitiveAlert(
