@@ -105,6 +105,23 @@ describe('Redis stores', () => {
     expect(await redis.pttl(DedupStore.key(tenant, 'a'))).toBeGreaterThan(0);
   });
 
+  it('dedup: marks and reports batches larger than one command, in order', async () => {
+    const sut = new DedupStore(redis);
+    const scope = `${tenant}-batch`;
+    const ids = Array.from({ length: 4500 }, (_, i) => `b${i}`);
+    // Every third id marked, across the chunk boundaries (2,000 keys a command).
+    await sut.mark(
+      scope,
+      ids.filter((_, i) => i % 3 === 0),
+      60_000,
+    );
+    const seen = await sut.seen(scope, ids);
+    expect(seen).toHaveLength(4500);
+    expect(seen.every((s, i) => s === (i % 3 === 0))).toBe(true);
+    expect(await redis.pttl(DedupStore.key(scope, 'b4497'))).toBeGreaterThan(50_000);
+    expect(await redis.get(DedupStore.key(scope, 'b4497'))).toBe('1');
+  });
+
   it('dedup claims: first owner wins, its replay stays owner, within and across batches', async () => {
     const sut = new DedupStore(redis);
     const scope = `${tenant}-claims`;

@@ -29,19 +29,40 @@ end
 return owned
 `;
 
-// Keys per script run: large batches are claimed in a few runs, not one huge one.
-const CLAIM_CHUNK = 2000;
+// Marks a whole batch in one script run: KEYS are the ids' keys, ARGV[1] the TTL.
+const MARK_SCRIPT = `
+for _, key in ipairs(KEYS) do
+  redis.call('SET', key, '1', 'PX', ARGV[1])
+end
+return #KEYS
+`;
+
+// Keys per command or script run: large batches take a few, not one huge one.
+const KEYS_PER_COMMAND = 2000;
 
 type ClaimCommand = (keyCount: number, ...args: string[]) => Promise<number[]>;
+type MarkCommand = (keyCount: number, ...args: string[]) => Promise<number>;
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += KEYS_PER_COMMAND) {
+    out.push(items.slice(i, i + KEYS_PER_COMMAND));
+  }
+  return out;
+}
 
 @Injectable()
 export class DedupStore {
   private readonly command = 'wardDedupClaim';
+  private readonly markCommand = 'wardDedupMark';
 
   constructor(@Inject(Redis) private readonly redis: Redis) {
     // EVALSHA of a script Redis already holds rather than the whole script each time.
     if (!(this.command in redis)) {
       redis.defineCommand(this.command, { lua: CLAIM_SCRIPT });
+    }
+    if (!(this.markCommand in redis)) {
+      redis.defineCommand(this.markCommand, { lua: MARK_SCRIPT });
     }
   }
 
@@ -54,16 +75,17 @@ export class DedupStore {
     if (ids.length === 0) {
       return [];
     }
+    // One MGET per chunk of keys (a marked key holds a value), not one EXISTS per id.
     const pipeline = this.redis.pipeline();
-    for (const id of ids) {
-      pipeline.exists(DedupStore.key(scope, id));
+    for (const chunk of chunks(ids)) {
+      pipeline.mget(...chunk.map((id) => DedupStore.key(scope, id)));
     }
     const results = (await pipeline.exec()) ?? [];
-    return results.map(([error, value]) => {
+    return results.flatMap(([error, values]) => {
       if (error) {
         throw error;
       }
-      return value === 1;
+      return (values as (string | null)[]).map((v) => v !== null);
     });
   }
 
@@ -71,9 +93,13 @@ export class DedupStore {
     if (ids.length === 0) {
       return;
     }
+    // One script run per chunk of keys, not one SET per id.
     const pipeline = this.redis.pipeline();
-    for (const id of ids) {
-      pipeline.set(DedupStore.key(scope, id), '1', 'PX', ttlMs);
+    const run = (pipeline as unknown as Record<string, MarkCommand>)[this.markCommand]!.bind(
+      pipeline,
+    );
+    for (const chunk of chunks(ids)) {
+      void run(chunk.length, ...chunk.map((id) => DedupStore.key(scope, id)), String(ttlMs));
     }
     const results = (await pipeline.exec()) ?? [];
     const failed = results.find(([error]) => error);
@@ -96,8 +122,7 @@ export class DedupStore {
     }
     const pipeline = this.redis.pipeline();
     const run = (pipeline as unknown as Record<string, ClaimCommand>)[this.command]!.bind(pipeline);
-    for (let i = 0; i < entries.length; i += CLAIM_CHUNK) {
-      const chunk = entries.slice(i, i + CLAIM_CHUNK);
+    for (const chunk of chunks(entries)) {
       void run(
         chunk.length,
         ...chunk.map((e) => DedupStore.key(scope, e.id)),
