@@ -8,6 +8,7 @@ import {
   type DeadLetter,
   type Incident,
   type Policy,
+  type ResponseAction,
   type ThreatAlert,
   topicRegistry,
 } from '@ward/contracts';
@@ -45,6 +46,7 @@ const tenant = uniqueTag('acme');
 const autoTenant = uniqueTag('auto');
 const expiryTenant = uniqueTag('expiry');
 const fpTenant = uniqueTag('fp');
+const clockTenant = uniqueTag('clock');
 const T0 = Date.UTC(2026, 0, 5, 9, 0);
 const MIN = 60_000;
 
@@ -572,6 +574,71 @@ describe('policy-generator', () => {
       (m) => m.key === id && m.value === null,
     );
     expect(tombstone.value).toBeNull();
+  });
+
+  it('keeps a tenant on the event-time clock of its alerts when a response action happens now', async () => {
+    // Alerts from January (a replay or a backfill); the response to them runs on today's wall clock.
+    const corroborated = policyIdOf(clockTenant, 'tool_deny', 'agent:agent-7');
+    const other = policyIdOf(clockTenant, 'tool_deny', 'agent:agent-8');
+    await send([
+      ...[1, 2, 3].map((n) =>
+        alert(clockTenant, n, { detector: 'new_tool', atMin: n, tools: ['shell.exec'] }),
+      ),
+      ...[4, 5, 6].map((n) =>
+        alert(clockTenant, n, {
+          detector: 'new_tool',
+          atMin: n,
+          tools: ['fs.delete'],
+          agentId: 'agent-8',
+        }),
+      ),
+    ]);
+    await eventually(
+      async () =>
+        (await policyOf(clockTenant, corroborated)) && (await policyOf(clockTenant, other))
+          ? true
+          : undefined,
+      { description: 'both proposals' },
+    );
+    const action: ResponseAction = {
+      schemaVersion: 1,
+      runId: deterministicId('policy-int-run', clockTenant),
+      tenantId: clockTenant,
+      incidentId: deterministicId('policy-int-incident', clockTenant),
+      playbookId: 'runaway-agent',
+      playbookVersion: 1,
+      stepId: 'quarantine',
+      action: 'quarantine',
+      status: 'succeeded',
+      attempt: 1,
+      dryRun: false,
+      parameters: { agentId: 'agent-7' },
+      at: new Date().toISOString(),
+    };
+    await producer.send({
+      topic: topics.responseActions.name,
+      messages: [{ key: agentKey(clockTenant, 'agent-7'), value: JSON.stringify(action) }],
+    });
+    // Its corroboration stored (in the same transaction as the expiry check that follows it).
+    await eventually(
+      async () => ((await evidenceCount(clockTenant, corroborated)) === 4 ? true : undefined),
+      { description: "the action's corroboration as evidence" },
+    );
+    const { rows } = await pg.query<{ source: string; observed_at: Date }>(
+      `SELECT source, observed_at FROM policy_evidence WHERE tenant_id = $1 AND policy_id = $2`,
+      [clockTenant, corroborated],
+    );
+    const latestAlert = Math.max(
+      ...rows.filter((r) => r.source !== 'response').map((r) => r.observed_at.getTime()),
+    );
+    expect(latestAlert).toBe(T0 + 3 * MIN);
+    // Placed on the tenant's event-time clock (its latest alert, agent-8's at minute 6), not today.
+    expect(rows.filter((r) => r.source === 'response').map((r) => r.observed_at.getTime())).toEqual(
+      [T0 + 6 * MIN],
+    );
+    // Neither the corroborated policy nor the other one was retired as quiet.
+    expect((await policyOf(clockTenant, corroborated))!.policy.status).toBe('proposed');
+    expect((await policyOf(clockTenant, other))!.policy.status).toBe('proposed');
   });
 
   it('dead-letters a malformed alert and a hostile policy record, and keeps going', async () => {

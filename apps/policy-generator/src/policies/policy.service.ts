@@ -148,6 +148,12 @@ export class PolicyService {
       actions,
       (a) => a.tenantId,
       async (tx, tenant, batch) => {
+        // Actions happen on the wall clock, patterns in event time: an action's
+        // evidence is placed no later than the tenant's event-time clock, so a
+        // tenant whose alerts carry old event times (a replay, a backfill) does
+        // not see its window jump to now, its evidence fall out of the window,
+        // and its other policies retired as quiet.
+        const clock = (await this.repo.watermark(tx, tenant))?.getTime();
         const observations: PatternObservation[] = [];
         for (const action of batch) {
           const { observations: direct, corroborates } = observationsFromAction(action);
@@ -163,7 +169,13 @@ export class PolicyService {
             }
           }
         }
-        await this.absorb(tx, tenant, observations);
+        await this.absorb(
+          tx,
+          tenant,
+          clock === undefined
+            ? observations
+            : observations.map((o) => ({ ...o, observedAtMs: Math.min(o.observedAtMs, clock) })),
+        );
       },
     );
   }

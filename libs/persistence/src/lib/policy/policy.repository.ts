@@ -423,10 +423,13 @@ export class PolicyRepository {
     return rows.map((r) => r.policy_id);
   }
 
-  /** The latest event time of any evidence of the tenant: its clock for expiry. */
+  /**
+   * The tenant's clock for expiry: the latest event time of its alert
+   * evidence. Response evidence (wall-clock action times) never moves it.
+   */
   async watermark(tx: EntityManager, tenantId: string): Promise<Date | undefined> {
     const rows = await tx.query<{ w: Date | null }[]>(
-      `SELECT max(observed_at) AS w FROM policy_evidence WHERE tenant_id = $1`,
+      `SELECT max(observed_at) AS w FROM policy_evidence WHERE tenant_id = $1 AND source <> 'response'`,
       [tenantId],
     );
     return rows[0]?.w ?? undefined;
