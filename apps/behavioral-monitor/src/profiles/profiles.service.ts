@@ -3,11 +3,13 @@ import {
   type AgentControl,
   agentKey,
   type BehavioralEvent,
+  replaceNul,
   type ThreatAlert,
 } from '@ward/contracts';
 import {
   alertContextOf,
   type AgentProfile,
+  copyProfile,
   deserializeProfile,
   deterministicId,
   METRICS,
@@ -31,6 +33,9 @@ import { ConfiguredTiers } from '../tiers/configured-tiers';
 import { TenantSettingsService } from './tenant-settings.service';
 import { DURATION_BUCKETS_SECONDS, MetricsService } from '@ward/observability';
 import { type Counter, type Histogram } from 'prom-client';
+
+/** Longest stretch a checkpoint serializes before giving the event loop back. */
+const SERIALIZE_SLICE_MS = 4;
 
 interface AgentEntry {
   readonly tenantId: string;
@@ -157,6 +162,8 @@ export class ProfilesService {
   }
 
   /** Runs `work` on a partition after everything queued on it before (its batches, flushes and resets never interleave). */
+  private writeQueue: Promise<void> = Promise.resolve();
+
   private exclusive<T>(partition: number, work: () => Promise<T>): Promise<T> {
     const run = (this.locks.get(partition) ?? Promise.resolve()).then(work, work);
     this.locks.set(
@@ -229,7 +236,7 @@ export class ProfilesService {
           this.logger.warn(`partition ${partition}: publishing alerts failed: ${String(error)}`);
           return;
         }
-        // Taken under the lock (the profiles serialized now), written outside it.
+        // Taken under the lock (the changed profiles copied now), written outside it.
         const failed = this.checkpoint(partition, state).then(
           () => undefined,
           (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
@@ -417,10 +424,11 @@ export class ProfilesService {
 
   /**
    * Writes the changed profiles, tier history and control state with the
-   * applied offset, all or nothing. What is written is taken at once (the
-   * profiles serialized as they stand), so batches may go on while it is
-   * written; checkpoints of a partition are written one after another. On
-   * failure what was taken is put back for the next checkpoint.
+   * applied offset, all or nothing. What is written is taken at once (a copy
+   * of each changed profile as it stands), so batches may go on while it is
+   * serialized and written; checkpoints are written one at a time, across
+   * partitions too. On failure what was taken is put back for the next
+   * checkpoint.
    */
   private async checkpoint(partition: number, state: PartitionState): Promise<void> {
     while (state.writing !== undefined) {
@@ -440,21 +448,23 @@ export class ProfilesService {
     const tierRows = state.tierRows;
     const controlRows = state.controlRows;
     const nextOffset = state.applied;
-    const profiles = entries.map(([, e]) => this.row(e));
+    // Copies taken now (a memcpy each), serialized in slices while batches go on.
+    const taken = entries.map(([, e]) => ({ ...e, profile: copyProfile(e.profile) }));
     state.dirty.clear();
     state.tierRows = [];
     state.controlRows = [];
     const end = this.checkpointDuration.startTimer();
-    const write = this.repo
-      .checkpoint({
+    const write = this.oneAtATime(async () =>
+      this.repo.checkpoint({
         group: this.config.consumerGroup,
         topic: state.topic,
         partition,
         nextOffset: nextOffset.toString(),
-        profiles,
+        profiles: await this.rows(taken),
         tierChanges: tierRows,
         controls: controlRows,
-      })
+      }),
+    )
       .then(
         () => {
           end();
@@ -622,7 +632,7 @@ export class ProfilesService {
       fromTier: change.from,
       toTier: change.to,
       source: 'monitor',
-      reason: change.reason,
+      reason: replaceNul(change.reason),
       ...(alertId !== undefined && { alertId }),
       changedAt: new Date(change.atMs),
     });
@@ -646,6 +656,38 @@ export class ProfilesService {
       behaviorTier: control.behaviorTier,
       reason: control.reason,
     });
+  }
+
+  /**
+   * Runs the partitions' checkpoint writes one after another, so the event
+   * loop serializes and encodes one partition's profiles at a time between
+   * batches, not all partitions' at once when the interval comes round.
+   */
+  private oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.writeQueue.then(work, work);
+    this.writeQueue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  /**
+   * Checkpoint rows of the copies, serialized a slice at a time: the event
+   * loop is given back every few milliseconds, so a checkpoint of thousands of
+   * profiles never holds up the batches (and their alerts) behind it.
+   */
+  private async rows(entries: readonly AgentEntry[]): Promise<ProfileRow[]> {
+    const rows: ProfileRow[] = [];
+    let sliceStart = performance.now();
+    for (const entry of entries) {
+      rows.push(this.row(entry));
+      if (performance.now() - sliceStart >= SERIALIZE_SLICE_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+      }
+    }
+    return rows;
   }
 
   private row(entry: AgentEntry): ProfileRow {

@@ -2,6 +2,7 @@ export * from './settings';
 export * from './sketches';
 export {
   AgentProfile,
+  copyProfile,
   deserializeProfile,
   DISTINCT_RESOURCES,
   DISTINCT_SESSIONS,

@@ -10,6 +10,7 @@ import { getF64, idWords, readId, setF64, UNPACKED_ID, writeId } from './packed'
 import { DEFAULT_PROFILE_SETTINGS, type ProfileSettings } from './settings';
 import {
   type AgentProfile,
+  copyProfile,
   deserializeProfile,
   newProfile,
   packProfile,
@@ -221,6 +222,28 @@ describe('AgentProfile', () => {
     expect(sut.denials).toEqual(new Float64Array(sut.denials.length));
     expect(sut.drift).toEqual([[], [], []]);
     expect(deserializeProfile(serializeProfile(sut))).toEqual(sut);
+  });
+});
+
+describe('copyProfile', () => {
+  it('serializes as the original did when taken, whatever the original does next', () => {
+    // The fixture's storyline up to the first event that leaves strings in extras.
+    const events = fixtureEvents();
+    const original = newProfile();
+    let at = 0;
+    while (at < events.length && (original.extras?.secrets.length ?? 0) === 0) {
+      feed(original, [events[at++]!]);
+    }
+    expect(original.extras?.secrets.length).toBeGreaterThan(0);
+    const text = serializeProfile(original);
+    const copy = copyProfile(original);
+    expect(serializeProfile(copy)).toBe(text);
+    // The original moves on (more windows, secrets, fragments, a reset): the copy does not.
+    feed(original, events.slice(at));
+    new ProfileEngine().reset(original, 3);
+    expect(serializeProfile(original)).not.toBe(text);
+    expect(serializeProfile(copy)).toBe(text);
+    expect(copy.words.buffer).not.toBe(original.words.buffer);
   });
 });
 

@@ -559,6 +559,15 @@ export function extrasOf(p: AgentProfile): ProfileExtras {
   return p.extras;
 }
 
+/**
+ * An independent copy of a profile: its packed words (one memcpy) and its
+ * extras. Taking one is cheap, so a checkpoint copies the changed profiles at
+ * once and serializes the copies later while the originals keep changing.
+ */
+export function copyProfile(p: AgentProfile): AgentProfile {
+  return new AgentProfile(p.words.slice(), p.extras === null ? null : structuredClone(p.extras));
+}
+
 /** Drops `extras` once it holds nothing, so an empty profile holds no strings. */
 export function tidyExtras(p: AgentProfile): void {
   const x = p.extras;

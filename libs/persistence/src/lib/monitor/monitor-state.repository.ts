@@ -83,6 +83,9 @@ export interface TenantSettingsRow {
   readonly version: number;
 }
 
+/** Profiles upserted per statement of a checkpoint (one transaction whatever the count). */
+export const PROFILES_PER_STATEMENT = 50;
+
 const AGENT_COLUMNS = `
   coalesce(p.tenant_id, c.tenant_id) AS tenant_id,
   coalesce(p.agent_id, c.agent_id) AS agent_id,
@@ -181,17 +184,20 @@ export class MonitorStateRepository {
   /** State, tier history, control state and the partition's next offset: all or nothing. */
   async checkpoint(c: Checkpoint): Promise<void> {
     await this.dataSource.transaction(async (tx) => {
-      if (c.profiles.length > 0) {
-        const p = c.profiles;
+      // In statements of PROFILES_PER_STATEMENT rows: the driver encodes each
+      // statement's parameters in one go on the event loop, so a large
+      // checkpoint is sent in pieces with the loop free between them.
+      for (let from = 0; from < c.profiles.length; from += PROFILES_PER_STATEMENT) {
+        const p = c.profiles.slice(from, from + PROFILES_PER_STATEMENT);
         await tx.query(
           `INSERT INTO agent_profiles AS t (consumer_group, tenant_id, agent_id, topic, partition, state,
              behavior_tier, risk_score, windows_closed, late_events, last_event_at, baselines, updated_at)
            SELECT $1, u.tenant_id, u.agent_id, $2, $3, u.state, u.behavior_tier, u.risk_score,
                   u.windows_closed, u.late_events, u.last_event_at, u.baselines::jsonb, now()
-             FROM unnest($4::text[], $5::text[], $6::text[], $7::smallint[], $8::smallint[],
-                         $9::bigint[], $10::bigint[], $11::timestamptz[], $12::text[])
-               AS u(tenant_id, agent_id, state, behavior_tier, risk_score, windows_closed,
-                    late_events, last_event_at, baselines)
+             FROM json_to_recordset($4::json)
+               AS u(tenant_id text, agent_id text, state text, behavior_tier smallint,
+                    risk_score smallint, windows_closed bigint, late_events bigint,
+                    last_event_at timestamptz, baselines json)
            ON CONFLICT (consumer_group, tenant_id, agent_id) DO UPDATE SET
              topic = excluded.topic, partition = excluded.partition, state = excluded.state,
              behavior_tier = excluded.behavior_tier, risk_score = excluded.risk_score,
@@ -202,15 +208,21 @@ export class MonitorStateRepository {
             c.group,
             c.topic,
             c.partition,
-            p.map((r) => r.tenantId),
-            p.map((r) => r.agentId),
-            p.map((r) => r.state),
-            p.map((r) => r.behaviorTier),
-            p.map((r) => r.riskScore),
-            p.map((r) => r.windowsClosed),
-            p.map((r) => r.lateEvents),
-            p.map((r) => r.lastEventAt.toISOString()),
-            p.map((r) => JSON.stringify(r.baselines)),
+            // One JSON text (native JSON.stringify) rather than nine arrays the
+            // driver would escape element by element on the event loop.
+            JSON.stringify(
+              p.map((r) => ({
+                tenant_id: r.tenantId,
+                agent_id: r.agentId,
+                state: r.state,
+                behavior_tier: r.behaviorTier,
+                risk_score: r.riskScore,
+                windows_closed: r.windowsClosed,
+                late_events: r.lateEvents,
+                last_event_at: r.lastEventAt.toISOString(),
+                baselines: r.baselines,
+              })),
+            ),
           ],
         );
       }
