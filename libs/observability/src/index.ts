@@ -5,3 +5,4 @@ export * from './lib/observability.module';
 export * from './lib/bootstrap';
 export * from './lib/http-input';
 export * from './lib/auth';
+export * from './lib/openapi-audit';

@@ -8,3 +8,4 @@ export * from './lib/opa';
 export * from './lib/prometheus';
 export * from './lib/helm';
 export * from './lib/scratch';
+export * from './lib/openapi';

@@ -11,7 +11,7 @@ import {
   Put,
   Query,
 } from '@nestjs/common';
-import { ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiResponse, ApiTags } from '@nestjs/swagger';
 import {
   actorOf,
   ApiContractBody,
@@ -19,18 +19,26 @@ import {
   Authorize,
   CurrentPrincipal,
   intQuery,
+  openApiSchema,
   type Principal,
   tenantParam,
   validBody,
 } from '@ward/observability';
+import { AgentControlSchema } from '@ward/contracts';
 import { MonitorStateRepository } from '@ward/persistence';
 import { MONITOR_CONFIG, type MonitorConfig } from '../config/monitor.config';
 import { ProfilesService } from '../profiles/profiles.service';
 import { TenantSettingsService } from '../profiles/tenant-settings.service';
 import { OperatorActionsService } from '../tiers/operator-actions.service';
 import {
-  AgentDto,
+  AgentDetailSchema,
+  AgentListSchema,
+  DetectorSettingsSchema,
+  DetectorSettingsStoredSchema,
   PutSettingsContract,
+  PutSettingsDocumented,
+  ResetRequestedSchema,
+  weightsShapeProblem,
   ResetBaselineContract,
   SetTierContract,
 } from './agents.dto';
@@ -59,7 +67,23 @@ export class AgentsController {
   @ApiIntQuery('minRisk', 0, 100)
   @ApiIntQuery('limit', 1, 500, 'default 100')
   @ApiIntQuery('offset', 0, 1_000_000, 'default 0')
-  @ApiResponse({ status: 200, type: [AgentDto], description: 'By descending risk.' })
+  @ApiResponse({
+    status: 200,
+    links: Object.fromEntries(
+      ['get', 'setTier', 'reset'].map((op) => [
+        op,
+        {
+          operationId: `AgentsController_${op}`,
+          parameters: {
+            tenantId: '$response.body#/0/tenantId',
+            agentId: '$response.body#/0/agentId',
+          },
+        },
+      ]),
+    ),
+    schema: openApiSchema(AgentListSchema),
+    description: 'By descending risk.',
+  })
   async list(
     @Param('tenantId') rawTenant: string,
     @Query('tier') tier?: string,
@@ -84,7 +108,7 @@ export class AgentsController {
   @Get('agents/:agentId')
   @ApiResponse({
     status: 200,
-    type: AgentDto,
+    schema: openApiSchema(AgentDetailSchema),
     description: 'Profile, tiers, risk, baselines, tier history.',
   })
   @ApiResponse({ status: 404, description: 'Unknown agent.' })
@@ -106,7 +130,11 @@ export class AgentsController {
   @Put('agents/:agentId/tier')
   @Authorize('approver')
   @ApiContractBody(SetTierContract)
-  @ApiResponse({ status: 200, description: 'The AgentControl record published.' })
+  @ApiResponse({
+    status: 200,
+    schema: openApiSchema(AgentControlSchema),
+    description: 'The AgentControl record published.',
+  })
   async setTier(
     @Param('tenantId') rawTenant: string,
     @Param('agentId') agentId: string,
@@ -127,7 +155,11 @@ export class AgentsController {
   @Authorize('admin')
   @HttpCode(202)
   @ApiContractBody(ResetBaselineContract)
-  @ApiResponse({ status: 202, description: 'Recorded; the owning replica applies it.' })
+  @ApiResponse({
+    status: 202,
+    schema: openApiSchema(ResetRequestedSchema),
+    description: 'Recorded; the owning replica applies it.',
+  })
   async reset(
     @Param('tenantId') rawTenant: string,
     @Param('agentId') agentId: string,
@@ -146,7 +178,11 @@ export class AgentsController {
   }
 
   @Get('detector-settings')
-  @ApiResponse({ status: 200, description: 'Effective settings and the stored overrides.' })
+  @ApiResponse({
+    status: 200,
+    schema: openApiSchema(DetectorSettingsSchema),
+    description: 'Effective settings and the stored overrides.',
+  })
   async getSettings(@Param('tenantId') rawTenant: string) {
     const tenantId = tenantOf(rawTenant);
     await this.settings.refresh();
@@ -165,8 +201,12 @@ export class AgentsController {
 
   @Put('detector-settings')
   @Authorize('admin')
-  @ApiContractBody(PutSettingsContract)
-  @ApiResponse({ status: 200, description: 'Stored and applied.' })
+  @ApiBody({ schema: openApiSchema(PutSettingsDocumented) })
+  @ApiResponse({
+    status: 200,
+    schema: openApiSchema(DetectorSettingsStoredSchema),
+    description: 'Stored and applied.',
+  })
   @ApiResponse({ status: 400, description: 'A setting is invalid; the message names it.' })
   async putSettings(
     @Param('tenantId') rawTenant: string,
@@ -175,6 +215,10 @@ export class AgentsController {
   ) {
     const tenantId = tenantOf(rawTenant);
     const input = checked(PutSettingsContract, body);
+    const shape = weightsShapeProblem(input.overrides);
+    if (shape !== undefined) {
+      throw new BadRequestException(shape);
+    }
     try {
       const { settings, row } = await this.settings.put(
         tenantId,

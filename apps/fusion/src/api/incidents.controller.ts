@@ -121,7 +121,23 @@ export class IncidentsController {
     schema: { type: 'string', pattern: CURSOR_PATTERN },
     description: 'nextCursor of the previous page',
   })
-  @ApiResponse({ status: 200, schema: INCIDENT_PAGE_SCHEMA, description: 'Newest first.' })
+  @ApiResponse({
+    status: 200,
+    schema: INCIDENT_PAGE_SCHEMA,
+    description: 'Newest first.',
+    links: Object.fromEntries(
+      ['get', 'graph', 'changeStatus'].map((op) => [
+        op,
+        {
+          operationId: `IncidentsController_${op}`,
+          parameters: {
+            tenantId: '$response.body#/incidents/0/tenantId',
+            incidentId: '$response.body#/incidents/0/incidentId',
+          },
+        },
+      ]),
+    ),
+  })
   async list(
     @Param('tenantId') rawTenant: string,
     @Query('status') status?: string,

@@ -45,7 +45,11 @@ export class BundleController {
 
   @Get('bundle.tar.gz')
   @Header('Cache-Control', 'no-cache')
-  @ApiResponse({ status: 200, description: 'application/gzip: the OPA bundle.' })
+  @ApiResponse({
+    status: 200,
+    content: { 'application/gzip': { schema: { type: 'string', format: 'binary' } } },
+    description: 'The OPA bundle.',
+  })
   @ApiResponse({ status: 304, description: 'If-None-Match matched the current ETag.' })
   @ApiResponse({ status: 401, description: 'No or wrong bearer token (POLICY_BUNDLE_TOKEN).' })
   async bundle(

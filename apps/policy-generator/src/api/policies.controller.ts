@@ -11,7 +11,7 @@ import {
   Query,
 } from '@nestjs/common';
 import { ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { type Policy, POLICY_KINDS, POLICY_STATUSES } from '@ward/contracts';
+import { type Policy, POLICY_KINDS, POLICY_STATUSES, PolicySchema } from '@ward/contracts';
 import {
   actorOf,
   ApiContractBody,
@@ -19,6 +19,7 @@ import {
   Authorize,
   CurrentPrincipal,
   intQuery,
+  openApiSchema,
   type Principal,
   tenantParam,
   validBody,
@@ -28,7 +29,33 @@ import { DryRunService, type DryRunReport } from '../policies/dry-run.service';
 import { PolicyService } from '../policies/policy.service';
 import { POLICY_CONFIG, type PolicyConfig } from '../config/policy.config';
 import { bundleTokenFor } from './bundle-token';
-import { DecisionContract, DryRunContract, PolicyDto, SettingsContract } from './policies.dto';
+import {
+  BundleTokenSchema,
+  DecisionContract,
+  DryRunContract,
+  DryRunReportSchema,
+  PolicyDetailSchema,
+  PolicyListSchema,
+  PolicySettingsSchema,
+  SettingsContract,
+} from './policies.dto';
+
+const POLICY = openApiSchema(PolicySchema);
+
+/** OpenAPI links from a response naming a policy (at `pointer`) to what can be done with it. */
+function policyLinks(pointer: string) {
+  const parameters = {
+    tenantId: `$response.body#${pointer}/tenantId`,
+    policyId: `$response.body#${pointer}/policyId`,
+  };
+  return Object.fromEntries(
+    ['get', 'rego', 'approve', 'reject', 'retire', 'dryRun'].map((op) => [
+      op,
+      { operationId: `PoliciesController_${op}`, parameters },
+    ]),
+  );
+}
+const POLICY_SETTINGS = openApiSchema(PolicySettingsSchema);
 
 const EVIDENCE_SHOWN = 100;
 const MINUTE_MS = 60_000;
@@ -66,7 +93,12 @@ export class PoliciesController {
   @ApiQuery({ name: 'status', required: false, enum: POLICY_STATUSES })
   @ApiQuery({ name: 'kind', required: false, enum: POLICY_KINDS })
   @ApiIntQuery('limit', 1, 500, 'default 50')
-  @ApiResponse({ status: 200, description: '{ policies }: most confident first.' })
+  @ApiResponse({
+    status: 200,
+    schema: openApiSchema(PolicyListSchema),
+    description: '{ policies }: most confident first.',
+    links: policyLinks('/policies/0'),
+  })
   async list(
     @Param('tenantId') rawTenant: string,
     @Query('status') status?: string,
@@ -87,6 +119,8 @@ export class PoliciesController {
   @Get('policies/:policyId')
   @ApiResponse({
     status: 200,
+    schema: openApiSchema(PolicyDetailSchema),
+    links: policyLinks('/policy'),
     description:
       '{ policy, evidence (the latest pieces: source, detector, severity, observedAt, alert/incident/run ids), history }',
   })
@@ -124,7 +158,11 @@ export class PoliciesController {
   }
 
   @Get('policies/:policyId/rego')
-  @ApiResponse({ status: 200, description: 'text/plain: the Rego module.' })
+  @ApiResponse({
+    status: 200,
+    content: { 'text/plain': { schema: { type: 'string', minLength: 1 } } },
+    description: 'The Rego module.',
+  })
   async rego(@Param('tenantId') rawTenant: string, @Param('policyId') rawId: string) {
     const { policy } = await this.get(rawTenant, rawId);
     return policy.rego;
@@ -133,7 +171,12 @@ export class PoliciesController {
   @Post('policies/:policyId/approve')
   @Authorize('approver')
   @ApiContractBody(DecisionContract)
-  @ApiResponse({ status: 201, type: PolicyDto, description: 'The policy, now active.' })
+  @ApiResponse({
+    status: 201,
+    schema: POLICY,
+    description: 'The policy, now active.',
+    links: policyLinks(''),
+  })
   @ApiResponse({ status: 409, description: 'Only a proposed policy can be approved.' })
   approve(
     @Param('tenantId') t: string,
@@ -147,7 +190,7 @@ export class PoliciesController {
   @Post('policies/:policyId/reject')
   @Authorize('approver')
   @ApiContractBody(DecisionContract)
-  @ApiResponse({ status: 201, type: PolicyDto, description: 'The policy, now rejected.' })
+  @ApiResponse({ status: 201, schema: POLICY, description: 'The policy, now rejected.' })
   @ApiResponse({ status: 409, description: 'Only a proposed policy can be rejected.' })
   reject(
     @Param('tenantId') t: string,
@@ -161,7 +204,7 @@ export class PoliciesController {
   @Post('policies/:policyId/retire')
   @Authorize('approver')
   @ApiContractBody(DecisionContract)
-  @ApiResponse({ status: 201, type: PolicyDto, description: 'The policy, now retired.' })
+  @ApiResponse({ status: 201, schema: POLICY, description: 'The policy, now retired.' })
   @ApiResponse({ status: 409, description: 'Only a proposed or active policy can be retired.' })
   retire(
     @Param('tenantId') t: string,
@@ -195,6 +238,7 @@ export class PoliciesController {
   @ApiContractBody(DryRunContract, { required: false })
   @ApiResponse({
     status: 201,
+    schema: openApiSchema(DryRunReportSchema),
     description:
       'What the policy would have denied or escalated among the tenant’s recent events: counts, top agents, samples.',
   })
@@ -213,6 +257,7 @@ export class PoliciesController {
   @Authorize('admin')
   @ApiResponse({
     status: 200,
+    schema: openApiSchema(BundleTokenSchema),
     description:
       "{ token, bundlePath }: the bearer token this tenant's OPA agents use for its bundle (derived from POLICY_BUNDLE_TOKEN); 404 while that is unset.",
   })
@@ -231,13 +276,7 @@ export class PoliciesController {
   @ApiResponse({
     status: 200,
     description: 'The tenant’s auto-activation threshold (null: never automatic).',
-    schema: {
-      type: 'object',
-      required: ['autoActivateThreshold'],
-      properties: {
-        autoActivateThreshold: { type: 'number', minimum: 0, maximum: 1, nullable: true },
-      },
-    },
+    schema: POLICY_SETTINGS,
   })
   async settings(@Param('tenantId') rawTenant: string) {
     const tenantId = tenantParam(rawTenant);
@@ -249,7 +288,7 @@ export class PoliciesController {
   @Put('policy-settings')
   @Authorize('admin')
   @ApiContractBody(SettingsContract)
-  @ApiResponse({ status: 200, description: 'The settings now in force.' })
+  @ApiResponse({ status: 200, schema: POLICY_SETTINGS, description: 'The settings now in force.' })
   async setSettings(
     @Param('tenantId') rawTenant: string,
     @Body() body: unknown,

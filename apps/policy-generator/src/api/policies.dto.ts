@@ -1,6 +1,14 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from '@sinclair/typebox';
-import { Contract } from '@ward/contracts';
+import {
+  Contract,
+  EntityId,
+  isoDateTime,
+  POLICY_EFFECTS,
+  POLICY_STATUSES,
+  PolicyRuleSchema,
+  PolicySchema,
+  SEVERITIES,
+} from '@ward/contracts';
 
 export const DecisionContract = new Contract(
   'PolicyDecision',
@@ -37,40 +45,104 @@ export const SettingsContract = new Contract(
   ),
 );
 
-export class PolicyDto {
-  @ApiProperty({ pattern: '^[a-f0-9]{32}$' }) policyId!: string;
-  @ApiProperty() version!: number;
-  @ApiProperty() tenantId!: string;
-  @ApiProperty({
-    enum: [
-      'injection_block',
-      'conditioning_block',
-      'drift_escalation',
-      'resource_restriction',
-      'rate_ceiling',
-      'requester_validation',
-      'behavior_reversal',
-      'indicator_block',
-      'tool_deny',
-    ],
-  })
-  kind!: string;
-  @ApiProperty({ enum: ['proposed', 'active', 'rejected', 'retired'] }) status!: string;
-  @ApiProperty() title!: string;
-  @ApiProperty() subject!: string;
-  @ApiProperty({ description: 'agents, tools, resources' }) scope!: object;
-  @ApiProperty({ description: 'The JSON form: effect and conditions (see docs/POLICIES.md).' })
-  rule!: object;
-  @ApiProperty({ description: 'The Rego module.' }) rego!: string;
-  @ApiProperty({ minimum: 0, maximum: 1 }) confidence!: number;
-  @ApiProperty() suppressed!: boolean;
-  @ApiProperty({ description: 'Occurrences, window, detectors, sources, ids, factors.' })
-  evidence!: object;
-  @ApiPropertyOptional({ enum: ['automatic', 'manual'] }) activation?: string;
-  @ApiPropertyOptional() activatedBy?: string;
-  @ApiPropertyOptional() activatedAt?: string;
-  @ApiPropertyOptional() statusReason?: string;
-  @ApiPropertyOptional() statusActor?: string;
-  @ApiProperty() createdAt!: string;
-  @ApiProperty() updatedAt!: string;
-}
+const Text = Type.String();
+const Count = Type.Integer({ minimum: 0 });
+const Hex32 = Type.String({ pattern: '^[a-f0-9]{32}$' });
+
+/** Response schemas (OpenAPI via openApiSchema): the document states what the handlers send. */
+export const PolicyListSchema = Type.Object(
+  { policies: Type.Array(PolicySchema, { description: 'Most confident first.' }) },
+  { additionalProperties: false },
+);
+
+export const PolicyDetailSchema = Type.Object(
+  {
+    policy: PolicySchema,
+    evidence: Type.Array(
+      Type.Object(
+        {
+          source: Text,
+          occurrence: Type.Boolean(),
+          detector: Text,
+          severity: Type.Union(SEVERITIES.map((s) => Type.Literal(s))),
+          observedAt: isoDateTime(),
+          alertId: Type.Optional(Hex32),
+          incidentId: Type.Optional(Hex32),
+          runId: Type.Optional(Hex32),
+          facts: Type.Unknown(),
+        },
+        { additionalProperties: false },
+      ),
+      { description: 'The latest pieces of evidence.' },
+    ),
+    history: Type.Array(
+      Type.Object(
+        {
+          fromStatus: Type.Union([
+            Type.Union(POLICY_STATUSES.map((s) => Type.Literal(s))),
+            Type.Null(),
+          ]),
+          toStatus: Type.Union(POLICY_STATUSES.map((s) => Type.Literal(s))),
+          version: Type.Integer({ minimum: 1 }),
+          actor: Text,
+          reason: Text,
+          changedAt: isoDateTime(),
+        },
+        { additionalProperties: false },
+      ),
+      { description: 'Status changes, oldest first.' },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const DryRunReportSchema = Type.Object(
+  {
+    policyId: Hex32,
+    version: Type.Integer({ minimum: 1 }),
+    rule: PolicyRuleSchema,
+    from: isoDateTime(),
+    to: isoDateTime(),
+    complete: Type.Boolean({
+      description: 'False when the read stopped early: the counts are a lower bound.',
+    }),
+    scanned: Count,
+    tenantEvents: Count,
+    wouldDeny: Count,
+    wouldEscalate: Count,
+    agents: Type.Array(
+      Type.Object({ agentId: EntityId, matches: Count }, { additionalProperties: false }),
+    ),
+    samples: Type.Array(
+      Type.Object(
+        {
+          eventId: Text,
+          agentId: EntityId,
+          action: Text,
+          resource: Type.Optional(Text),
+          timestamp: isoDateTime(),
+          effect: Type.Union(POLICY_EFFECTS.map((e) => Type.Literal(e))),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const BundleTokenSchema = Type.Object(
+  {
+    token: Type.String({ minLength: 1 }),
+    bundlePath: Type.String({ pattern: '^/v1/tenants/[^/]+/bundle\\.tar\\.gz$' }),
+  },
+  { additionalProperties: false },
+);
+
+export const PolicySettingsSchema = Type.Object(
+  {
+    autoActivateThreshold: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()], {
+      description: 'null: never automatic',
+    }),
+  },
+  { additionalProperties: false },
+);

@@ -19,6 +19,7 @@ import {
   Authorize,
   CurrentPrincipal,
   intQuery,
+  openApiSchema,
   PlatformAdmin,
   type Principal,
   tenantParam,
@@ -28,6 +29,17 @@ import { AuditRepository, RunRepository } from '@ward/persistence';
 import { RESPONSE_CONFIG, type ResponseConfig } from '../config/response.config';
 import { PlaybookRegistry } from '../playbooks/playbook.registry';
 import { RunService } from '../runs/run.service';
+import {
+  AuditVerdictSchema,
+  DecisionRecordedSchema,
+  DestinationsSchema,
+  IncidentRunsSchema,
+  ParkedDeliveriesSchema,
+  ParkedResolvedSchema,
+  PendingApprovalsSchema,
+  PlaybookFilesSchema,
+  RunDetailSchema,
+} from './response.dto';
 
 const DecisionContract = new Contract(
   'ApprovalDecision',
@@ -57,6 +69,22 @@ const ParkedDecisionContract = new Contract(
 
 const HEX32 = /^[a-f0-9]{32}$/;
 
+/** OpenAPI links from a list of waiting steps to deciding the first one and reading its run. */
+const FROM_PENDING = {
+  decide: {
+    operationId: 'ResponseController_decide',
+    parameters: {
+      tenantId: '$response.body#/0/tenantId',
+      runId: '$response.body#/0/runId',
+      stepId: '$response.body#/0/stepId',
+    },
+  },
+  run: {
+    operationId: 'ResponseController_run',
+    parameters: { tenantId: '$response.body#/0/tenantId', runId: '$response.body#/0/runId' },
+  },
+};
+
 @ApiTags('response')
 @Authorize('analyst')
 @ApiResponse({ status: 404, description: 'Nothing by that name (in this tenant).' })
@@ -84,7 +112,12 @@ export class ResponseController {
 
   @Get('tenants/:tenantId/approvals')
   @ApiIntQuery('limit', 1, 500, 'default 100')
-  @ApiResponse({ status: 200, description: 'Steps waiting for a person, oldest first.' })
+  @ApiResponse({
+    status: 200,
+    schema: openApiSchema(PendingApprovalsSchema),
+    description: 'Steps waiting for a person, oldest first.',
+    links: FROM_PENDING,
+  })
   async approvals(@Param('tenantId') rawTenant: string, @Query('limit') limit?: string) {
     const tenantId = tenantParam(rawTenant);
     return this.pending(tenantId, limit);
@@ -94,6 +127,8 @@ export class ResponseController {
   @ApiIntQuery('limit', 1, 500, 'default 100')
   @ApiResponse({
     status: 200,
+    schema: openApiSchema(PendingApprovalsSchema),
+    links: FROM_PENDING,
     description:
       'Steps waiting for a person: in every tenant for the admin token, in its own tenant for any other credential.',
   })
@@ -105,7 +140,17 @@ export class ResponseController {
   @Authorize('approver')
   @HttpCode(202)
   @ApiContractBody(DecisionContract)
-  @ApiResponse({ status: 202, description: 'Recorded; the run continues.' })
+  @ApiResponse({
+    status: 202,
+    schema: openApiSchema(DecisionRecordedSchema),
+    description: 'Recorded; the run continues.',
+    links: {
+      run: {
+        operationId: 'ResponseController_run',
+        parameters: { tenantId: '$request.path.tenantId', runId: '$response.body#/runId' },
+      },
+    },
+  })
   @ApiResponse({ status: 404, description: 'No such waiting step in this tenant.' })
   @ApiResponse({ status: 409, description: 'The step is not waiting for approval (any more).' })
   async decide(
@@ -133,7 +178,20 @@ export class ResponseController {
 
   @Get('tenants/:tenantId/runs/:runId')
   @ApiResponse({ status: 404, description: 'No such run in this tenant (or another tenant’s).' })
-  @ApiResponse({ status: 200, description: 'The run, its playbook and every step state.' })
+  @ApiResponse({
+    status: 200,
+    schema: openApiSchema(RunDetailSchema),
+    description: 'The run, its playbook and every step state.',
+    links: {
+      incidentRuns: {
+        operationId: 'ResponseController_incidentRuns',
+        parameters: {
+          tenantId: '$response.body#/tenantId',
+          incidentId: '$response.body#/incidentId',
+        },
+      },
+    },
+  })
   async run(@Param('tenantId') rawTenant: string, @Param('runId') runId: string) {
     const tenantId = tenantParam(rawTenant);
     const run = HEX32.test(runId) ? await this.repo.run(runId) : undefined;
@@ -146,6 +204,7 @@ export class ResponseController {
   @Get('tenants/:tenantId/incidents/:incidentId/runs')
   @ApiResponse({
     status: 200,
+    schema: openApiSchema(IncidentRunsSchema),
     description: 'The runs an incident started (one per matching playbook version), oldest first.',
   })
   async incidentRuns(
@@ -160,6 +219,7 @@ export class ResponseController {
   @PlatformAdmin()
   @ApiResponse({
     status: 200,
+    schema: openApiSchema(PlaybookFilesSchema),
     description: 'Every playbook file, its id, and why it was refused if it was.',
   })
   playbookFiles() {
@@ -170,6 +230,16 @@ export class ResponseController {
   @PlatformAdmin()
   @ApiResponse({
     status: 200,
+    schema: openApiSchema(DestinationsSchema),
+    links: Object.fromEntries(
+      ['parked', 'resolveParked'].map((op) => [
+        op,
+        {
+          operationId: `ResponseController_${op}`,
+          parameters: { name: '$response.body#/0/name' },
+        },
+      ]),
+    ),
     description:
       'Every named destination: kind, consecutive failures, whether it is disabled, deliveries parked.',
   })
@@ -186,7 +256,11 @@ export class ResponseController {
   @Get('destinations/:name/parked')
   @PlatformAdmin()
   @ApiIntQuery('limit', 1, 500, 'default 100')
-  @ApiResponse({ status: 200, description: 'Deliveries parked while the destination is disabled.' })
+  @ApiResponse({
+    status: 200,
+    schema: openApiSchema(ParkedDeliveriesSchema),
+    description: 'Deliveries parked while the destination is disabled.',
+  })
   @ApiResponse({ status: 404, description: 'No destination by that name.' })
   async parked(@Param('name') name: string, @Query('limit') limit?: string) {
     if (!this.config.destinations.has(name)) {
@@ -202,6 +276,7 @@ export class ResponseController {
   @ApiContractBody(ParkedDecisionContract)
   @ApiResponse({
     status: 200,
+    schema: openApiSchema(ParkedResolvedSchema),
     description:
       'retry: the destination is enabled and each parked step goes back to its run; discard: they are dropped.',
   })
@@ -215,6 +290,7 @@ export class ResponseController {
   @PlatformAdmin()
   @ApiResponse({
     status: 200,
+    schema: openApiSchema(AuditVerdictSchema),
     description: '{ ok, entries, lastHash } or { ok: false, seq, reason }: the first broken entry.',
   })
   verify() {

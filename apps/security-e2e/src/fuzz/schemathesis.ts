@@ -5,16 +5,21 @@ import { parseArgs } from 'node:util';
 import { uniqueTag } from '@ward/testing';
 import { type Mesh, SERVICES, type ServiceName, startMesh } from '../mesh';
 import { type SeededTenant, seedTenants } from '../seed';
+import { relayReframed } from './output';
 
 /**
  * `nx run security-e2e:fuzz` (a step of `npm test`): every service's OpenAPI
  * document, exercised by Schemathesis (from PyPI, installed by
  * deploy/local/tools.sh into a venv of its own) against the five services
  * started on 127.0.0.1 with the real broker, PostgreSQL and Redis. Every
- * check runs (Schemathesis's default; schemathesis.toml turns one off for one
- * operation, and says why; a --checks option would override it): no 5xx, responses (status, headers, content type, body) as
- * documented, invalid input refused, and `ignored_auth`: every operation must
- * refuse a request without its credential. Fails when any service fails.
+ * check runs (Schemathesis's default; schemathesis.toml widens the statuses
+ * valid data may get for the operations whose rules JSON Schema cannot state,
+ * and says why): no 5xx, responses (status, headers, content type, body) as
+ * documented, valid input accepted, invalid input refused, and `ignored_auth`:
+ * every operation must refuse a request without its credential. All four
+ * phases run: examples, coverage, fuzzing, and stateful (sequences along the
+ * documented OpenAPI links and the ones Schemathesis infers, e.g. a policy
+ * listed, then approved, then read). Fails when any service fails.
  *
  *   --service <name>   only this service (repeatable)
  *   --examples <n>     test cases per operation (default 20)
@@ -39,6 +44,8 @@ function run(
   args: readonly string[],
   secret: string,
   seeded: SeededTenant,
+  spareKeyId: string,
+  bundleToken: string,
 ): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(binary, args, {
@@ -54,13 +61,43 @@ function run(
         WARD_FUZZ_RUN: seeded.runId,
         WARD_FUZZ_STEP: seeded.stepId,
         WARD_FUZZ_POLICY: seeded.policyId,
+        WARD_FUZZ_SPARE_KEY: spareKeyId,
+        WARD_FUZZ_BUNDLE_TOKEN: bundleToken,
         NO_COLOR: '1',
       },
-      stdio: 'inherit',
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
+    relayReframed(child.stdout, process.stdout);
+    relayReframed(child.stderr, process.stderr);
     child.on('error', reject);
-    child.on('exit', (code) => resolve(code ?? 1));
+    // 'close', not 'exit': the relayed output is complete by then.
+    child.on('close', (code) => resolve(code ?? 1));
   });
+}
+
+/** The key DELETE /v1/api-keys/{id} is pinned to (schemathesis.toml): never the run's own. */
+async function createSpareKey(mesh: Mesh, tenantId: string): Promise<string> {
+  const res = await fetch(`${mesh.services['sentinel-ingest'].baseUrl}/v1/api-keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${mesh.adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ tenantId, name: 'schemathesis-spare', roles: ['ingest'] }),
+  });
+  if (res.status !== 201) {
+    throw new Error(`creating the spare key answered ${res.status}: ${await res.text()}`);
+  }
+  return ((await res.json()) as { id: string }).id;
+}
+
+/** The tenant's bundle token, for GET bundle.tar.gz (schemathesis.toml). */
+async function bundleTokenOf(mesh: Mesh, tenantId: string): Promise<string> {
+  const res = await fetch(
+    `${mesh.services['policy-generator'].baseUrl}/v1/tenants/${tenantId}/bundle-token`,
+    { headers: { authorization: `Bearer ${mesh.adminToken}` } },
+  );
+  if (res.status !== 200) {
+    throw new Error(`reading the bundle token answered ${res.status}: ${await res.text()}`);
+  }
+  return ((await res.json()) as { token: string }).token;
 }
 
 async function main(): Promise<number> {
@@ -88,6 +125,8 @@ async function main(): Promise<number> {
     const tenantId = uniqueTag('fuzz');
     const tenantKey = await mesh.createKey(tenantId, ['admin'], 'schemathesis');
     const [seeded] = await seedTenants(mesh, [{ tenantId, ingestKey: tenantKey }]);
+    const spareKeyId = await createSpareKey(mesh, tenantId);
+    const bundleToken = await bundleTokenOf(mesh, tenantId);
     for (const service of selected) {
       const base = mesh.services[service].baseUrl;
       const credential = service === 'sentinel-ingest' ? tenantKey : mesh.adminToken;
@@ -111,7 +150,7 @@ async function main(): Promise<number> {
           '--workers',
           '1',
           '--phases',
-          'examples,coverage,fuzzing',
+          'examples,coverage,fuzzing,stateful',
           '--generation-database',
           'none',
           '--request-timeout',
@@ -125,6 +164,8 @@ async function main(): Promise<number> {
         ],
         credential,
         seeded!,
+        spareKeyId,
+        bundleToken,
       );
       if (code !== 0) {
         failed.push(service);

@@ -44,7 +44,18 @@ export class ApiKeysController {
 
   @Post()
   @ApiContractBody(CreateApiKeyContract)
-  @ApiResponse({ status: 201, type: CreatedApiKeyDto, description: 'The key, shown this once.' })
+  @ApiResponse({
+    status: 201,
+    type: CreatedApiKeyDto,
+    description: 'The key, shown this once.',
+    links: {
+      revoke: {
+        operationId: 'ApiKeysController_revoke',
+        parameters: { id: '$response.body#/id' },
+        description: 'Revoke the key just created.',
+      },
+    },
+  })
   @ApiResponse({ status: 400, description: 'The body is invalid; the message names the field.' })
   async create(
     @Body() body: unknown,

@@ -10,8 +10,14 @@ import {
   Post,
   Res,
 } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { Authorize, CurrentPrincipal, type Principal } from '@ward/observability';
+import { ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBodyByMediaType,
+  Authorize,
+  CurrentPrincipal,
+  openApiSchema,
+  type Principal,
+} from '@ward/observability';
 import { TokenBucketStore } from '@ward/persistence';
 import type { FastifyReply } from 'fastify';
 import { INGEST_CONFIG, type IngestConfig } from '../config/ingest.config';
@@ -19,7 +25,7 @@ import { IngestMetrics } from '../intake/ingest.metrics';
 import { IntakeService } from '../intake/intake.service';
 import { type IntakeRecord, type IntakeResult } from '../intake/intake.types';
 import { recordsFromJson, recordsFromNdjson, TooManyRecordsError } from './body-records';
-import { IngestResultDto } from './events.dto';
+import { EVENTS_BODY, IngestResultSchema } from './events.dto';
 
 export const NDJSON_CONTENT_TYPES = [
   'application/x-ndjson',
@@ -41,24 +47,21 @@ export class EventsController {
   ) {}
 
   @Post()
-  @ApiConsumes('application/json', 'application/x-ndjson')
-  @ApiBody({
+  @ApiBodyByMediaType(EVENTS_BODY, {
     description:
       'One telemetry record, a JSON array of records, or NDJSON (one record per line); `Content-Encoding: gzip` is accepted. ' +
       'The tenant is the API key’s: a record naming another tenant is refused. See docs/schemas/RawTelemetryEvent.v1.schema.json.',
-    schema: {
-      oneOf: [{ type: 'object' }, { type: 'array', items: { type: 'object' } }, { type: 'string' }],
-    },
   })
   @ApiResponse({
     status: 202,
-    type: IngestResultDto,
+    schema: openApiSchema(IngestResultSchema, { refuseNul: false }),
     description: 'At least one record accepted (or all were duplicates).',
   })
   @ApiResponse({
     status: 422,
-    type: IngestResultDto,
-    description: 'Every record was refused; see errors.',
+    schema: openApiSchema(IngestResultSchema, { refuseNul: false }),
+    description:
+      'Every record was refused (e.g. another tenant than the key’s, a timestamp too far ahead); errors says why, record by record.',
   })
   @ApiResponse({
     status: 400,

@@ -8,8 +8,9 @@ import {
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { API_KEY_SCHEME, BEARER_SCHEME } from './auth/auth.decorators';
+import { BODY_BY_MEDIA_TYPE } from './http-input';
 
 export interface HttpServiceOptions {
   readonly serviceName: string;
@@ -62,6 +63,55 @@ function refuseNulInUrls(adapter: FastifyAdapter): void {
   });
 }
 
+/** API under `/v1`; health and metrics at the root. */
+export function useApiPrefix(app: INestApplication): void {
+  app.setGlobalPrefix('v1', {
+    exclude: [
+      { path: 'healthz', method: RequestMethod.GET },
+      { path: 'readyz', method: RequestMethod.GET },
+      { path: 'metrics', method: RequestMethod.GET },
+    ],
+  });
+}
+
+/** The OpenAPI document of an application's controllers, as served at `/docs/json`. */
+export function createOpenApiDocument(
+  app: INestApplication,
+  info: Pick<HttpServiceOptions, 'title' | 'description' | 'version'>,
+): OpenAPIObject {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle(info.title)
+      .setDescription(info.description)
+      .setVersion(info.version)
+      .addBearerAuth(
+        {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            "An API key (ward_…), an OIDC access token when the service accepts them, or the service's admin token.",
+        },
+        BEARER_SCHEME,
+      )
+      .addApiKey(
+        { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'An API key (ward_…).' },
+        API_KEY_SCHEME,
+      )
+      .build(),
+  );
+  for (const item of Object.values(document.paths)) {
+    for (const operation of Object.values(item as Record<string, Record<string, unknown>>)) {
+      const body = operation[BODY_BY_MEDIA_TYPE];
+      if (body !== undefined) {
+        operation.requestBody = body;
+        delete operation[BODY_BY_MEDIA_TYPE];
+      }
+    }
+  }
+  return document;
+}
+
 const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
 /**
@@ -86,34 +136,8 @@ export async function createHttpService(
     logger: LEVELS.slice(0, LEVELS.indexOf(level) + 1),
     bufferLogs: false,
   });
-  app.setGlobalPrefix('v1', {
-    exclude: [
-      { path: 'healthz', method: RequestMethod.GET },
-      { path: 'readyz', method: RequestMethod.GET },
-      { path: 'metrics', method: RequestMethod.GET },
-    ],
-  });
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle(options.title)
-      .setDescription(options.description)
-      .setVersion(options.version)
-      .addBearerAuth(
-        {
-          type: 'http',
-          scheme: 'bearer',
-          description:
-            "An API key (ward_…), an OIDC access token when the service accepts them, or the service's admin token.",
-        },
-        BEARER_SCHEME,
-      )
-      .addApiKey(
-        { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'An API key (ward_…).' },
-        API_KEY_SCHEME,
-      )
-      .build(),
-  );
+  useApiPrefix(app);
+  const document = createOpenApiDocument(app, options);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json' });
   return app;
 }

@@ -1,7 +1,7 @@
 import { BadRequestException, NotFoundException } from '@nestjs/common';
 import { type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { ApiBody, ApiQuery } from '@nestjs/swagger';
+import { ApiBody, ApiExtension, ApiQuery } from '@nestjs/swagger';
 import { type Contract, formatIssues, TenantId } from '@ward/contracts';
 
 /** A `:tenantId` path parameter; an impossible tenant id is a 404, like an unknown one. */
@@ -65,9 +65,14 @@ export const NO_NUL_PATTERN = '^[^\\u0000]*$';
  * TypeBox's symbols dropped; `const` (which 3.0 lacks, so tools ignore it)
  * written as a one-value `enum`; TypeBox's catch-all `patternProperties`
  * (not in 3.0 either) as `additionalProperties`; and free-text strings
- * marked as refusing NUL, as validBody does.
+ * marked as refusing NUL, as validBody does (unless `refuseNul` is false:
+ * for bodies that never reach PostgreSQL and so may carry NUL).
  */
-export function openApiSchema(schema: TSchema): Record<string, unknown> {
+export function openApiSchema(
+  schema: TSchema,
+  options: { readonly refuseNul?: boolean } = {},
+): Record<string, unknown> {
+  const refuseNul = options.refuseNul ?? true;
   return JSON.parse(JSON.stringify(schema), (_key, value: unknown) => {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       return value;
@@ -83,6 +88,7 @@ export function openApiSchema(schema: TSchema): Record<string, unknown> {
       node = { ...rest, additionalProperties: patterns['^(.*)$'] };
     }
     if (
+      refuseNul &&
       node.type === 'string' &&
       node.enum === undefined &&
       node.pattern === undefined &&
@@ -127,5 +133,24 @@ export function ApiContractBody(
     schema: openApiSchema(contract.schema),
     ...(options.description !== undefined && { description: options.description }),
     ...(options.required === false && { required: false }),
+  });
+}
+
+/** The extension ApiBodyByMediaType leaves for createOpenApiDocument to turn into the request body. */
+export const BODY_BY_MEDIA_TYPE = 'x-ward-body-by-media-type';
+
+/**
+ * Documents a request body whose schema depends on its media type (ApiBody
+ * gives every media type the same schema): e.g. JSON records for
+ * application/json and a string for NDJSON.
+ */
+export function ApiBodyByMediaType(
+  content: Record<string, { readonly schema: object }>,
+  options: { readonly description?: string; readonly required?: boolean } = {},
+): MethodDecorator {
+  return ApiExtension(BODY_BY_MEDIA_TYPE, {
+    content,
+    required: options.required ?? true,
+    ...(options.description !== undefined && { description: options.description }),
   });
 }

@@ -1,0 +1,12 @@
+import { responsesWithoutSchema } from '@ward/observability';
+import { openApiDocumentOf } from '@ward/testing';
+import { AppModule } from './app.module';
+import { loadIngestConfig } from './config/ingest.config';
+
+describe('sentinel-ingest OpenAPI document', () => {
+  it('documents the body schema of every success response (what Schemathesis checks answers against)', async () => {
+    const document = await openApiDocumentOf(AppModule.register(loadIngestConfig({})));
+    expect(Object.keys(document.paths).length).toBeGreaterThan(0);
+    expect(responsesWithoutSchema(document)).toEqual([]);
+  });
+});
