@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { type EnvSpec, infrastructureEnv, readEnv } from '@ward/config';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, posix, resolve } from 'node:path';
+import { type AuthSettings, type EnvSpec, infrastructureEnv, readEnv } from '@ward/config';
 import { parse } from 'yaml';
 /* eslint-disable @nx/enforce-module-boundaries, no-restricted-imports --
    The real check of the compose file is each service's own configuration
@@ -41,7 +42,10 @@ import {
  * against the files they load.
  */
 
-type Loader = (env: Record<string, string>) => { http: { host: string; port: number } };
+type Loader = (env: Record<string, string>) => {
+  http: { host: string; port: number };
+  auth: AuthSettings;
+};
 
 /** Each Ward service's environment spec and loader; the first test checks it lists every app. */
 const SERVICES: Record<string, { spec: EnvSpec; load: Loader }> = {
@@ -76,6 +80,7 @@ interface ComposeService {
   environment?: Record<string, string | number | boolean>;
   ports?: string[];
   volumes?: string[];
+  secrets?: (string | { source: string; target?: string })[];
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test?: string[]; disable?: boolean };
   user?: string;
@@ -91,6 +96,7 @@ interface Compose {
   name: string;
   services: Record<string, ComposeService>;
   volumes?: Record<string, unknown>;
+  secrets?: Record<string, { file: string }>;
 }
 
 const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8');
@@ -103,6 +109,34 @@ const envOf = (service: ComposeService): Record<string, string> =>
   Object.fromEntries(
     Object.entries(service.environment ?? {}).map(([key, value]) => [key, String(value)]),
   );
+
+/** The compose secrets a service mounts: container path → file on this machine. */
+function secretMounts(file: Compose, service: ComposeService): Map<string, string> {
+  return new Map(
+    (service.secrets ?? []).map((entry) => {
+      const { source, target } = typeof entry === 'string' ? { source: entry } : entry;
+      const secret = file.secrets?.[source];
+      if (secret === undefined) {
+        throw new Error(`secret ${source} is not declared at the top level`);
+      }
+      return [
+        target === undefined ? `/run/secrets/${source}` : target,
+        resolve(ROOT, secret.file),
+      ] as const;
+    }),
+  );
+}
+
+/** A service's environment as it would see it on this machine: *_FILE paths mapped to the secrets' files. */
+function hostEnvOf(file: Compose, service: ComposeService): Record<string, string> {
+  const mounts = secretMounts(file, service);
+  return Object.fromEntries(
+    Object.entries(envOf(service)).map(([key, value]) => [
+      key,
+      key.endsWith('_FILE') ? (mounts.get(value) ?? value) : value,
+    ]),
+  );
+}
 
 function instructions(stage: Stage, keyword: string): string[] {
   return stage.instructions.filter((i) => i.keyword === keyword).map((i) => i.text);
@@ -235,12 +269,17 @@ describe('docker-compose.yml', () => {
 
     it("has an environment its own configuration loader accepts (with the image's ENV)", () => {
       const imageEnv = envOfStages(stageChain(dockerfile, `ward-${app}`));
-      const config = load({ ...imageEnv, ...env });
+      const config = load({ ...imageEnv, ...hostEnvOf(compose, service) });
       expect(config.http).toEqual({ host: '0.0.0.0', port: Number(port) });
     });
 
-    it('sets only variables the service reads', () => {
-      expect(Object.keys(env).filter((name) => !(name in spec))).toEqual([]);
+    it('sets only variables the service reads (a secret also as <NAME>_FILE, never both)', () => {
+      const secretFile = (name: string) =>
+        name.endsWith('_FILE') && spec[name.slice(0, -'_FILE'.length)]?.secret === true;
+      expect(Object.keys(env).filter((name) => !(name in spec) && !secretFile(name))).toEqual([]);
+      expect(
+        Object.keys(env).filter((name) => secretFile(name) && name.slice(0, -5) in env),
+      ).toEqual([]);
     });
 
     it('listens on its usual port, published on 127.0.0.1 and health-checked at /readyz', () => {
@@ -437,6 +476,90 @@ describe('docker-compose.yml', () => {
         for (const volume of (service.volumes ?? []).filter((v) => !v.startsWith('./'))) {
           expect(Object.keys(compose.volumes ?? {})).toContain(volume.split(':')[0]);
         }
+        for (const [target, file] of secretMounts(compose, service)) {
+          expect([name, target, existsSync(file)]).toEqual([name, target, true]);
+        }
+      }
+    });
+  });
+
+  describe('authentication', () => {
+    interface ScrapeConfig {
+      job_name: string;
+      authorization?: { type?: string; credentials_file?: string };
+      static_configs?: { targets: string[] }[];
+    }
+    const scrapeConfigs = () =>
+      (parse(read('deploy/prometheus/prometheus.yml')) as { scrape_configs: ScrapeConfig[] })
+        .scrape_configs;
+    const configOf = (file: Compose, app: string) =>
+      SERVICES[app]!.load({
+        ...envOfStages(stageChain(dockerfile, `ward-${app}`)),
+        ...hostEnvOf(file, file.services[app]!),
+      });
+
+    it('gives METRICS_TOKEN to every service and Prometheus from one file: /metrics open by default, guarded once the file holds a token', () => {
+      for (const app of APPS) {
+        expect([app, configOf(compose, app).auth.metricsToken]).toEqual([app, undefined]);
+      }
+      const dir = mkdtempSync(join(tmpdir(), 'ward-compose-'));
+      try {
+        const tokenFile = join(dir, 'metrics-token');
+        writeFileSync(tokenFile, 'compose-metrics-token\n');
+        const withToken = loadCompose({ WARD_METRICS_TOKEN_FILE: tokenFile });
+        for (const app of APPS) {
+          expect([app, configOf(withToken, app).auth.metricsToken]).toEqual([
+            app,
+            'compose-metrics-token',
+          ]);
+        }
+        // Prometheus reads credentials_file relative to prometheus.yml, in the folder compose mounts.
+        const folder = bindMounts(services.prometheus!).find(
+          (m) => m.source === 'deploy/prometheus',
+        )!.target;
+        const prometheusSecrets = secretMounts(withToken, withToken.services.prometheus!);
+        const jobs = scrapeConfigs().filter((c) => c.job_name !== 'prometheus');
+        expect(jobs.map((c) => c.job_name).sort()).toEqual(APPS);
+        for (const job of jobs) {
+          const file = job.authorization?.credentials_file ?? '';
+          expect({
+            job: job.job_name,
+            type: job.authorization?.type,
+            source: prometheusSecrets.get(posix.resolve(folder, file)),
+          }).toEqual({ job: job.job_name, type: 'Bearer', source: tokenFile });
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('ships an empty default token file, so that scraping works before a token is chosen', () => {
+      const file = compose.secrets?.['metrics-token']?.file ?? '';
+      expect(resolve(ROOT, file)).toBe(join(ROOT, 'deploy/prometheus/metrics-token'));
+      expect(readFileSync(join(ROOT, 'deploy/prometheus/metrics-token'), 'utf8').trim()).toBe('');
+    });
+
+    it('passes the OIDC settings to every service, and none by default', () => {
+      const oidc = {
+        AUTH_OIDC_ISSUER: 'https://idp.example.com/realms/ward',
+        AUTH_OIDC_AUDIENCE: 'ward',
+        AUTH_OIDC_JWKS_URL: 'https://idp.example.com/realms/ward/certs',
+        AUTH_OIDC_TENANT_CLAIM: 'org',
+        AUTH_OIDC_ROLES_CLAIM: 'groups',
+      };
+      const withOidc = loadCompose(oidc);
+      for (const app of APPS) {
+        expect([app, configOf(compose, app).auth.oidc]).toEqual([app, undefined]);
+        expect([app, configOf(withOidc, app).auth.oidc]).toEqual([
+          app,
+          {
+            issuer: oidc.AUTH_OIDC_ISSUER,
+            audience: oidc.AUTH_OIDC_AUDIENCE,
+            jwksUrl: oidc.AUTH_OIDC_JWKS_URL,
+            tenantClaim: 'org',
+            rolesClaim: 'groups',
+          },
+        ]);
       }
     });
   });

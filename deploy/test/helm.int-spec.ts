@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type EnvSpec } from '@ward/config';
 import { BUILTIN_ACTIONS, parsePlaybook } from '@ward/playbooks';
 import {
   helm,
@@ -10,6 +11,15 @@ import {
   validateManifests,
 } from '@ward/testing';
 import { parse, parseAllDocuments, stringify } from 'yaml';
+/* eslint-disable @nx/enforce-module-boundaries, no-restricted-imports --
+   What a pod may be given is what each service's own configuration declares;
+   the declarations live in the apps, which no library may import. */
+import { monitorEnv } from '../../apps/behavioral-monitor/src/config/monitor.config';
+import { fusionEnv } from '../../apps/fusion/src/config/fusion.config';
+import { policyEnv } from '../../apps/policy-generator/src/config/policy.config';
+import { responseEnv } from '../../apps/response-engine/src/config/response.config';
+import { ingestEnv } from '../../apps/sentinel-ingest/src/config/ingest.config';
+/* eslint-enable @nx/enforce-module-boundaries, no-restricted-imports */
 
 /**
  * The Helm chart, checked with the real Helm (`helm lint --strict`, `helm
@@ -29,9 +39,17 @@ const SERVICES = {
   'response-engine': 3004,
   'policy-generator': 3005,
 } as const;
-/** Environment variables that hold secrets: they may only come from a Secret. */
+/** Environment variables that hold secrets: they may only come from a Secret (as a variable or a mounted file). */
 const SECRET_ENV =
   /^(DATABASE_URL|REDIS_URL|KAFKA_SASL_USERNAME|KAFKA_SASL_PASSWORD)$|_TOKEN$|_SECRET$/;
+/** Each service's environment specification (libs/config and its own). */
+const SPECS: Record<keyof typeof SERVICES, EnvSpec> = {
+  'sentinel-ingest': ingestEnv,
+  'behavioral-monitor': monitorEnv,
+  fusion: fusionEnv,
+  'response-engine': responseEnv,
+  'policy-generator': policyEnv,
+};
 
 interface EnvVar {
   name: string;
@@ -53,7 +71,21 @@ interface Container {
   readinessProbe?: Probe;
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
   securityContext?: Record<string, unknown> & { capabilities?: { drop?: string[] } };
-  volumeMounts?: { name: string; mountPath: string }[];
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
+}
+interface KeyToPath {
+  key: string;
+  path: string;
+}
+interface Volume {
+  name: string;
+  secret?: { secretName: string; items?: KeyToPath[]; defaultMode?: number };
+  configMap?: { name: string; items?: KeyToPath[] };
+  projected?: {
+    defaultMode?: number;
+    sources: { secret?: { name: string; items: KeyToPath[] } }[];
+  };
+  [key: string]: unknown;
 }
 interface PodSpec {
   restartPolicy?: string;
@@ -61,7 +93,7 @@ interface PodSpec {
   automountServiceAccountToken?: boolean;
   securityContext?: Record<string, unknown>;
   containers: Container[];
-  volumes?: ({ name: string } & Record<string, unknown>)[];
+  volumes?: Volume[];
 }
 interface K8sObject {
   apiVersion: string;
@@ -131,6 +163,66 @@ function environmentOf(r: Render, container: Container): Map<string, EnvVar> {
   return out;
 }
 
+/**
+ * Where a file a container is told about comes from: the volume mounted at
+ * the file's folder and the Secret or ConfigMap key behind the file, or
+ * undefined when no volume holds it.
+ */
+function fileSource(
+  pod: PodSpec,
+  container: Container,
+  file: string,
+): { volume: string; kind: 'Secret' | 'ConfigMap'; name: string; key: string } | undefined {
+  const mount = container.volumeMounts?.find((m) => file.startsWith(`${m.mountPath}/`));
+  const volume = pod.volumes?.find((v) => v.name === mount?.name);
+  if (mount === undefined || volume === undefined || mount.readOnly !== true) {
+    return undefined;
+  }
+  const path = file.slice(mount.mountPath.length + 1);
+  const sources = [
+    ...(volume.secret
+      ? [{ kind: 'Secret' as const, name: volume.secret.secretName, items: volume.secret.items }]
+      : []),
+    ...(volume.configMap
+      ? [{ kind: 'ConfigMap' as const, name: volume.configMap.name, items: volume.configMap.items }]
+      : []),
+    ...(volume.projected?.sources ?? []).flatMap((s) =>
+      s.secret ? [{ kind: 'Secret' as const, name: s.secret.name, items: s.secret.items }] : [],
+    ),
+  ];
+  for (const source of sources) {
+    const item = source.items?.find((i) => i.path === path);
+    if (item !== undefined) {
+      return { volume: volume.name, kind: source.kind, name: source.name, key: item.key };
+    }
+  }
+  return undefined;
+}
+
+/** How a container gets a secret variable: from a Secret as NAME, or as a file named by NAME_FILE. */
+function secretOf(
+  pod: PodSpec,
+  container: Container,
+  env: Map<string, EnvVar>,
+  name: string,
+): { as: 'env' | 'file'; secret: string; key: string } | undefined {
+  const plain = env.get(name)?.valueFrom?.secretKeyRef;
+  const file = env.get(`${name}_FILE`)?.value;
+  if (plain !== undefined && file !== undefined) {
+    throw new Error(`${container.name} gets both ${name} and ${name}_FILE`);
+  }
+  if (plain !== undefined) {
+    return { as: 'env', secret: plain.name, key: plain.key };
+  }
+  if (file === undefined) {
+    return undefined;
+  }
+  const source = fileSource(pod, container, file);
+  return source?.kind === 'Secret'
+    ? { as: 'file', secret: source.name, key: source.key }
+    : undefined;
+}
+
 /** README.md's configuration tables: the variables of each service (and the shared ones). */
 function documentedVariables(): Map<string, Set<string>> {
   const sections = new Map<string, Set<string>>();
@@ -176,7 +268,9 @@ function sampleOf(node: SchemaNode, key: string): unknown {
     return true;
   }
   if (type === 'array') {
-    return [key === 'outboundAllowHosts' ? 'hooks.example.com' : 'sample-item'];
+    return [
+      key === 'outboundAllowHosts' || key === 'allowHosts' ? 'hooks.example.com' : 'sample-item',
+    ];
   }
   if (type === 'object') {
     return node.properties
@@ -434,7 +528,9 @@ describe('Helm chart helm/ward', () => {
       }
       const workloads = [...ofKind(rendered, 'Deployment'), ...ofKind(rendered, 'Job')];
       for (const workload of workloads) {
-        for (const container of podOf(workload).containers) {
+        const pod = podOf(workload);
+        for (const container of pod.containers) {
+          const env = environmentOf(rendered, container);
           for (const entry of (container.env ?? []).filter((e) => SECRET_ENV.test(e.name))) {
             expect({ workload: workload.metadata.name, entry }).toEqual({
               workload: workload.metadata.name,
@@ -444,13 +540,27 @@ describe('Helm chart helm/ward', () => {
               },
             });
           }
+          // A secret as a file: NAME_FILE names a file of a mounted Secret, and NAME is not set too.
+          for (const [name] of [...env].filter(
+            ([k]) => k.endsWith('_FILE') && SECRET_ENV.test(k.slice(0, -5)),
+          )) {
+            const base = name.slice(0, -5);
+            expect({
+              workload: workload.metadata.name,
+              name,
+              secret: secretOf(pod, container, env, base)?.as,
+            }).toEqual({ workload: workload.metadata.name, name, secret: 'file' });
+          }
         }
       }
-      const databaseUrl = environmentOf(
-        rendered,
-        podOf(named(rendered, 'Deployment', 'ward-fusion')).containers[0]!,
-      ).get('DATABASE_URL');
-      expect(databaseUrl?.valueFrom?.secretKeyRef?.name).toMatch(/^ward-(database|postgres)$/);
+      const fusion = podOf(named(rendered, 'Deployment', 'ward-fusion'));
+      const databaseUrl = secretOf(
+        fusion,
+        fusion.containers[0]!,
+        environmentOf(rendered, fusion.containers[0]!),
+        'DATABASE_URL',
+      );
+      expect(databaseUrl?.secret).toMatch(/^ward-(database|postgres)$/);
     });
 
     it('sets only variables the services declare, for every setting the schema allows', () => {
@@ -568,6 +678,501 @@ describe('Helm chart helm/ward', () => {
         expect({ set, status: result.status, stderr: result.stderr }).toEqual({
           set,
           status: 1,
+          stderr: expect.stringMatching(error) as string,
+        });
+      }
+    });
+  });
+
+  describe('security settings', () => {
+    const OIDC = {
+      issuer: 'https://idp.example.com/realms/ward',
+      audience: 'ward',
+      jwksUrl: 'https://idp.example.com/realms/ward/certs',
+      tenantClaim: 'org',
+      rolesClaim: 'groups',
+    };
+    const security = (secretFiles: boolean) => ({
+      kafka: {
+        brokers: ['kafka:9093'],
+        tls: {
+          enabled: true,
+          caSecret: { name: 'kafka-ca', key: 'ca.crt' },
+          clientCertSecret: { name: 'ward-kafka-client', certKey: 'user.crt', keyKey: 'user.key' },
+        },
+        sasl: { enabled: true, mechanism: 'scram-sha-512', existingSecret: 'kafka-user' },
+      },
+      database: { existingSecret: 'ward-postgres', key: 'url' },
+      redis: {
+        existingSecret: 'ward-redis',
+        key: 'url',
+        tls: { caSecret: { name: 'ward-redis-ca', key: 'ca.pem' } },
+      },
+      auth: { oidc: OIDC },
+      secretFiles: { enabled: secretFiles, mountPath: '/run/ward-secrets' },
+      metrics: {
+        token: { existingSecret: 'ward-metrics', key: 'scrape' },
+        serviceMonitor: { enabled: true },
+      },
+      sentinelIngest: { adminToken: { existingSecret: 'ward-tokens', key: 'sentinelIngest' } },
+      behavioralMonitor: {
+        adminToken: { existingSecret: 'ward-tokens', key: 'behavioralMonitor' },
+      },
+      fusion: {
+        adminToken: { existingSecret: 'ward-tokens', key: 'fusion' },
+        intel: {
+          urls: ['https://intel.example.com/feed.json'],
+          settings: { allowHosts: ['intel.example.com', '*.cdn.example.com'], allowPrivate: true },
+        },
+      },
+      responseEngine: { adminToken: { existingSecret: 'ward-tokens', key: 'responseEngine' } },
+      policyGenerator: {
+        adminToken: { existingSecret: 'ward-tokens', key: 'policyGenerator' },
+        bundleToken: { existingSecret: 'ward-tokens', key: 'bundle' },
+      },
+    });
+    const withValues = (values: object, args: readonly string[] = []): Render => {
+      const dir = mkdtempSync(join(tmpdir(), 'ward-helm-'));
+      try {
+        const file = join(dir, 'values.yaml');
+        writeFileSync(file, stringify(values));
+        return render(['-f', file, ...args]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    };
+    const failure = (values: object): string => {
+      const dir = mkdtempSync(join(tmpdir(), 'ward-helm-'));
+      try {
+        const file = join(dir, 'values.yaml');
+        writeFileSync(file, stringify(values));
+        const result = runHelm([
+          'template',
+          'ward',
+          CHART,
+          '--kube-version',
+          validatedKubeVersion(),
+          '-f',
+          file,
+        ]);
+        return result.status === 0 ? '(rendered)' : result.stderr;
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    };
+    /** The secrets each service reads, by variable: database, tokens, metrics token, SASL password (and Redis). */
+    const expectedSecrets = (component: keyof typeof SERVICES) => ({
+      DATABASE_URL: { secret: 'ward-postgres', key: 'url' },
+      ...(['sentinel-ingest', 'behavioral-monitor', 'response-engine'].includes(component) && {
+        REDIS_URL: { secret: 'ward-redis', key: 'url' },
+      }),
+      METRICS_TOKEN: { secret: 'ward-metrics', key: 'scrape' },
+      KAFKA_SASL_PASSWORD: { secret: 'kafka-user', key: 'password' },
+      ...Object.fromEntries(
+        Object.entries(SPECS[component])
+          .filter(([name]) => /_(ADMIN|BUNDLE)_TOKEN$/.test(name))
+          .map(([name]) => [
+            name,
+            {
+              secret: 'ward-tokens',
+              key: name === 'POLICY_BUNDLE_TOKEN' ? 'bundle' : SERVICE_VALUES[component],
+            },
+          ]),
+      ),
+    });
+    const SERVICE_VALUES: Record<keyof typeof SERVICES, string> = {
+      'sentinel-ingest': 'sentinelIngest',
+      'behavioral-monitor': 'behavioralMonitor',
+      fusion: 'fusion',
+      'response-engine': 'responseEngine',
+      'policy-generator': 'policyGenerator',
+    };
+    let asEnv: Render;
+    let asFiles: Render;
+
+    beforeAll(() => {
+      asEnv = withValues(security(false));
+      asFiles = withValues(security(true));
+    }, 5 * 60_000);
+
+    it.each([
+      ['as variables', () => asEnv],
+      ['as files', () => asFiles],
+    ])(
+      'render valid objects and set only variables the services read (secrets %s)',
+      (_what, get) => {
+        const rendered = get();
+        expect(validateManifests(rendered.yaml).errors).toEqual([]);
+        for (const deployment of ofKind(rendered, 'Deployment')) {
+          const component = componentOf(deployment) as keyof typeof SERVICES;
+          const spec = SPECS[component];
+          const env = environmentOf(rendered, podOf(deployment).containers[0]!);
+          const unknown = [...env.keys()].filter(
+            (name) =>
+              name !== 'HOME' &&
+              !(name in spec) &&
+              !(name.endsWith('_FILE') && spec[name.slice(0, -5)]?.secret === true),
+          );
+          expect({ component, unknown }).toEqual({ component, unknown: [] });
+        }
+      },
+    );
+
+    it('give every service the OIDC settings', () => {
+      for (const deployment of ofKind(asEnv, 'Deployment')) {
+        const env = environmentOf(asEnv, podOf(deployment).containers[0]!);
+        expect({
+          deployment: deployment.metadata.name,
+          oidc: [
+            'AUTH_OIDC_ISSUER',
+            'AUTH_OIDC_AUDIENCE',
+            'AUTH_OIDC_JWKS_URL',
+            'AUTH_OIDC_TENANT_CLAIM',
+            'AUTH_OIDC_ROLES_CLAIM',
+          ].map((name) => env.get(name)?.value),
+        }).toEqual({ deployment: deployment.metadata.name, oidc: Object.values(OIDC) });
+      }
+      const plain = environmentOf(
+        defaults,
+        podOf(named(defaults, 'Deployment', 'ward-fusion')).containers[0]!,
+      );
+      expect([...plain.keys()].filter((k) => k.startsWith('AUTH_'))).toEqual([]);
+    });
+
+    it.each([
+      ['as variables', 'env', () => asEnv],
+      ['as files', 'file', () => asFiles],
+    ])(
+      'give METRICS_TOKEN to the pods and, from the same Secret, to the ServiceMonitor (secrets %s)',
+      (_what, as, get) => {
+        const rendered = get();
+        for (const deployment of ofKind(rendered, 'Deployment')) {
+          const pod = podOf(deployment);
+          const env = environmentOf(rendered, pod.containers[0]!);
+          expect({
+            deployment: deployment.metadata.name,
+            token: secretOf(pod, pod.containers[0]!, env, 'METRICS_TOKEN'),
+          }).toEqual({
+            deployment: deployment.metadata.name,
+            token: { as, secret: 'ward-metrics', key: 'scrape' },
+          });
+        }
+        const [monitor] = ofKind(rendered, 'ServiceMonitor');
+        expect(monitor!.spec!.endpoints).toEqual([
+          expect.objectContaining({
+            port: 'http',
+            path: '/metrics',
+            authorization: { type: 'Bearer', credentials: { name: 'ward-metrics', key: 'scrape' } },
+          }),
+        ]);
+        const open = ofKind(production, 'ServiceMonitor')[0]!;
+        expect(open.spec!.endpoints).toEqual([
+          expect.objectContaining({
+            authorization: { type: 'Bearer', credentials: { name: 'ward-metrics', key: 'token' } },
+          }),
+        ]);
+      },
+    );
+
+    it('mount every secret as a read-only file named by <NAME>_FILE, with no plain variable beside it', () => {
+      for (const deployment of ofKind(asFiles, 'Deployment')) {
+        const component = componentOf(deployment) as keyof typeof SERVICES;
+        const pod = podOf(deployment);
+        const container = pod.containers[0]!;
+        const env = environmentOf(asFiles, container);
+        const expected = expectedSecrets(component);
+        const got = Object.fromEntries(
+          Object.keys(expected).map((name) => [name, secretOf(pod, container, env, name)]),
+        );
+        expect({ component, got }).toEqual({
+          component,
+          got: Object.fromEntries(
+            Object.entries(expected).map(([name, ref]) => [name, { as: 'file', ...ref }]),
+          ),
+        });
+        const plain = (container.env ?? [])
+          .filter((e) => e.valueFrom?.secretKeyRef !== undefined)
+          .map((e) => e.name);
+        // The SASL user name is no secret the services read from a file.
+        expect({ component, plain }).toEqual({ component, plain: ['KAFKA_SASL_USERNAME'] });
+        for (const name of Object.keys(expected)) {
+          expect(env.get(`${name}_FILE`)?.value).toBe(
+            `/run/ward-secrets/${name.toLowerCase().replace(/_/g, '-')}`,
+          );
+        }
+        const volume = pod.volumes!.find((v) => v.name === 'secret-files')!;
+        expect(volume.projected?.defaultMode).toBe(0o440);
+      }
+      // The same values without secretFiles: every one of them a variable from its Secret.
+      for (const deployment of ofKind(asEnv, 'Deployment')) {
+        const component = componentOf(deployment) as keyof typeof SERVICES;
+        const pod = podOf(deployment);
+        const env = environmentOf(asEnv, pod.containers[0]!);
+        for (const [name, ref] of Object.entries(expectedSecrets(component))) {
+          expect({ component, name, got: secretOf(pod, pod.containers[0]!, env, name) }).toEqual({
+            component,
+            name,
+            got: { as: 'env', ...ref },
+          });
+        }
+        expect(pod.volumes?.some((v) => v.name === 'secret-files')).toBe(false);
+      }
+      // The hooks read their secrets from the files too: the SASL password, DATABASE_URL.
+      const topics = podOf(named(asFiles, 'Job', 'ward-topics'));
+      const topicsEnv = environmentOf(asFiles, topics.containers[0]!);
+      expect(secretOf(topics, topics.containers[0]!, topicsEnv, 'KAFKA_SASL_PASSWORD')).toEqual({
+        as: 'file',
+        secret: 'kafka-user',
+        key: 'password',
+      });
+      const migrations = podOf(named(asFiles, 'Job', 'ward-migrations'));
+      const migrationsEnv = environmentOf(asFiles, migrations.containers[0]!);
+      expect(
+        secretOf(migrations, migrations.containers[0]!, migrationsEnv, 'DATABASE_URL'),
+      ).toEqual({ as: 'file', secret: 'ward-postgres', key: 'url' });
+      expect(migrationsEnv.has('DATABASE_URL')).toBe(false);
+    });
+
+    it('point REDIS_TLS_CA_FILE at the mounted CA of the services that use Redis, from a Secret or a ConfigMap', () => {
+      const check = (rendered: Render, kind: 'Secret' | 'ConfigMap', name: string) => {
+        for (const deployment of ofKind(rendered, 'Deployment')) {
+          const component = componentOf(deployment) as keyof typeof SERVICES;
+          const pod = podOf(deployment);
+          const container = pod.containers[0]!;
+          const file = environmentOf(rendered, container).get('REDIS_TLS_CA_FILE')?.value;
+          const usesRedis = 'REDIS_TLS_CA_FILE' in SPECS[component];
+          expect({
+            component,
+            source: file === undefined ? undefined : fileSource(pod, container, file),
+          }).toEqual({
+            component,
+            source: usesRedis ? { volume: 'redis-ca', kind, name, key: 'ca.pem' } : undefined,
+          });
+        }
+      };
+      check(asEnv, 'Secret', 'ward-redis-ca');
+      const fromConfigMap = withValues({
+        redis: { tls: { caConfigMap: { name: 'redis-ca-bundle', key: 'ca.pem' } } },
+      });
+      check(fromConfigMap, 'ConfigMap', 'redis-ca-bundle');
+      // The ConfigMap is the operator's own, so it is not in the stream.
+      expect(validateManifests(fromConfigMap.yaml, ['--check-refs=false']).errors).toEqual([]);
+    });
+
+    it('mount the Kafka client certificate and key where KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE point, for every Kafka client', () => {
+      for (const client of [...ofKind(asEnv, 'Deployment'), named(asEnv, 'Job', 'ward-topics')]) {
+        const pod = podOf(client);
+        const container = pod.containers[0]!;
+        const env = environmentOf(asEnv, container);
+        const source = (name: string) => fileSource(pod, container, env.get(name)?.value ?? '');
+        expect({
+          client: client.metadata.name,
+          ssl: env.get('KAFKA_SSL')?.value,
+          ca: source('KAFKA_SSL_CA_FILE'),
+          cert: source('KAFKA_SSL_CERT_FILE'),
+          key: source('KAFKA_SSL_KEY_FILE'),
+          keyMode: pod.volumes?.find((v) => v.name === 'kafka-client-cert')?.secret?.defaultMode,
+        }).toEqual({
+          client: client.metadata.name,
+          ssl: 'true',
+          ca: { volume: 'kafka-ca', kind: 'Secret', name: 'kafka-ca', key: 'ca.crt' },
+          cert: {
+            volume: 'kafka-client-cert',
+            kind: 'Secret',
+            name: 'ward-kafka-client',
+            key: 'user.crt',
+          },
+          key: {
+            volume: 'kafka-client-cert',
+            kind: 'Secret',
+            name: 'ward-kafka-client',
+            key: 'user.key',
+          },
+          keyMode: 0o440,
+        });
+      }
+      for (const rendered of [defaults, production]) {
+        const env = environmentOf(
+          rendered,
+          podOf(named(rendered, 'Deployment', 'ward-fusion')).containers[0]!,
+        );
+        expect([env.get('KAFKA_SSL_CERT_FILE'), env.get('KAFKA_SSL_KEY_FILE')]).toEqual([
+          undefined,
+          undefined,
+        ]);
+      }
+    });
+
+    it('give a service or the topics hook its own Kafka client certificate (its own principal), the others the shared one', () => {
+      const base = security(false);
+      const own = withValues({
+        ...base,
+        sentinelIngest: {
+          ...base.sentinelIngest,
+          kafka: {
+            clientCertSecret: { name: 'ward-kafka-ingest', certKey: 'tls.crt', keyKey: 'tls.key' },
+          },
+        },
+        // Only the name: the keys are the shared Secret's.
+        fusion: { ...base.fusion, kafka: { clientCertSecret: { name: 'ward-kafka-fusion' } } },
+        hooks: {
+          migrations: { enabled: true },
+          topics: { enabled: true, kafka: { clientCertSecret: { name: 'ward-kafka-admin' } } },
+        },
+      });
+      expect(validateManifests(own.yaml).errors).toEqual([]);
+      const certOf = (rendered: Render, client: K8sObject) => {
+        const pod = podOf(client);
+        const container = pod.containers[0]!;
+        const env = environmentOf(rendered, container);
+        const source = (name: string) => {
+          const file = env.get(name)?.value;
+          const from = file === undefined ? undefined : fileSource(pod, container, file);
+          return from === undefined ? undefined : `${from.name}/${from.key}`;
+        };
+        return {
+          client: client.metadata.name,
+          cert: source('KAFKA_SSL_CERT_FILE'),
+          key: source('KAFKA_SSL_KEY_FILE'),
+        };
+      };
+      const clients = (rendered: Render) => [
+        ...ofKind(rendered, 'Deployment'),
+        named(rendered, 'Job', 'ward-topics'),
+      ];
+      expect(clients(own).map((c) => certOf(own, c))).toEqual(
+        expect.arrayContaining([
+          {
+            client: 'ward-sentinel-ingest',
+            cert: 'ward-kafka-ingest/tls.crt',
+            key: 'ward-kafka-ingest/tls.key',
+          },
+          {
+            client: 'ward-fusion',
+            cert: 'ward-kafka-fusion/user.crt',
+            key: 'ward-kafka-fusion/user.key',
+          },
+          ...['behavioral-monitor', 'response-engine', 'policy-generator'].map((name) => ({
+            client: `ward-${name}`,
+            cert: 'ward-kafka-client/user.crt',
+            key: 'ward-kafka-client/user.key',
+          })),
+          {
+            client: 'ward-topics',
+            cert: 'ward-kafka-admin/user.crt',
+            key: 'ward-kafka-admin/user.key',
+          },
+        ]),
+      );
+      expect(clients(own)).toHaveLength(6);
+      // Without a shared certificate, only the clients given one present a certificate.
+      const only = withValues({
+        ...base,
+        kafka: { ...base.kafka, tls: { ...base.kafka.tls, clientCertSecret: { name: '' } } },
+        responseEngine: {
+          ...base.responseEngine,
+          kafka: { clientCertSecret: { name: 'ward-kafka-response' } },
+        },
+      });
+      expect(clients(only).map((c) => certOf(only, c))).toEqual(
+        clients(only).map((c) =>
+          c.metadata.name === 'ward-response-engine'
+            ? {
+                client: c.metadata.name,
+                cert: 'ward-kafka-response/tls.crt',
+                key: 'ward-kafka-response/tls.key',
+              }
+            : { client: c.metadata.name, cert: undefined, key: undefined },
+        ),
+      );
+      expect(only.objects.some((o) => o.kind === 'Deployment')).toBe(true);
+      // NOTES.txt, which names each of these Secrets, renders (helm lint renders it; template does not).
+      const lint = runHelm([
+        'lint',
+        '--strict',
+        CHART,
+        '--kube-version',
+        validatedKubeVersion(),
+        '--set',
+        'kafka.tls.enabled=true',
+        '--set',
+        'fusion.kafka.clientCertSecret.name=ward-kafka-fusion',
+        '--set',
+        'hooks.topics.kafka.clientCertSecret.name=ward-kafka-admin',
+      ]);
+      expect({ status: lint.status, stderr: lint.stderr }).toEqual({ status: 0, stderr: '' });
+    });
+
+    it("give fusion the threat-intel feeds' allow-list", () => {
+      const env = environmentOf(
+        asEnv,
+        podOf(named(asEnv, 'Deployment', 'ward-fusion')).containers[0]!,
+      );
+      expect({
+        feeds: env.get('FUSION_INTEL_FEEDS')?.value,
+        hosts: env.get('FUSION_INTEL_ALLOW_HOSTS')?.value,
+        private: env.get('FUSION_INTEL_ALLOW_PRIVATE')?.value,
+      }).toEqual({
+        feeds: 'https://intel.example.com/feed.json',
+        hosts: 'intel.example.com,*.cdn.example.com',
+        private: 'true',
+      });
+      for (const deployment of ofKind(asEnv, 'Deployment').filter(
+        (d) => componentOf(d) !== 'fusion',
+      )) {
+        const others = environmentOf(asEnv, podOf(deployment).containers[0]!);
+        expect([...others.keys()].filter((k) => k.startsWith('FUSION_'))).toEqual([]);
+      }
+    });
+
+    it('refuse combinations the services would refuse, naming the values', () => {
+      const cases: [object, RegExp][] = [
+        [
+          { auth: { oidc: { issuer: 'https://idp.example.com/' } } },
+          /auth\.oidc: set issuer, audience and jwksUrl together/,
+        ],
+        [
+          { auth: { oidc: { ...OIDC, jwksUrl: 'idp.example.com/certs' } } },
+          /\/auth\/oidc\/jwksUrl/,
+        ],
+        [
+          { kafka: { tls: { enabled: false, clientCertSecret: { name: 'ward-kafka-client' } } } },
+          /kafka\.tls\.clientCertSecret is a TLS client certificate: enable kafka\.tls too/,
+        ],
+        [
+          { fusion: { kafka: { clientCertSecret: { name: 'ward-kafka-fusion' } } } },
+          /fusion\.kafka\.clientCertSecret is a TLS client certificate: enable kafka\.tls too/,
+        ],
+        [
+          {
+            hooks: {
+              migrations: { enabled: true },
+              topics: { enabled: true, kafka: { clientCertSecret: { name: 'ward-kafka-admin' } } },
+            },
+          },
+          /hooks\.topics\.kafka\.clientCertSecret is a TLS client certificate: enable kafka\.tls too/,
+        ],
+        [
+          {
+            kafka: { tls: { enabled: true } },
+            sentinelIngest: { kafka: { clientCertSecret: { name: 'x', key: 'tls.key' } } },
+          },
+          /\/sentinelIngest\/kafka\/clientCertSecret.*additional properties 'key' not allowed/,
+        ],
+        [
+          { kafka: { tls: { enabled: true } }, policyGenerator: { kafka: { tls: {} } } },
+          /\/policyGenerator\/kafka.*additional properties 'tls' not allowed/,
+        ],
+        [
+          { redis: { tls: { caSecret: { name: 'a' }, caConfigMap: { name: 'b' } } } },
+          /redis\.tls: set caSecret or caConfigMap, not both/,
+        ],
+        [{ secretFiles: { enabled: true, mountPath: 'relative' } }, /\/secretFiles\/mountPath/],
+        [{ fusion: { intel: { settings: { allowHosts: ['http://x'] } } } }, /allowHosts/],
+      ];
+      for (const [values, error] of cases) {
+        expect({ values, stderr: failure(values) }).toEqual({
+          values,
           stderr: expect.stringMatching(error) as string,
         });
       }
@@ -735,7 +1340,7 @@ describe('Helm chart helm/ward', () => {
           ssl: env.get('KAFKA_SSL')?.value,
           mechanism: env.get('KAFKA_SASL_MECHANISM')?.value,
           username: env.get('KAFKA_SASL_USERNAME')?.valueFrom?.secretKeyRef,
-          password: env.get('KAFKA_SASL_PASSWORD')?.valueFrom?.secretKeyRef,
+          password: secretOf(pod, container, env, 'KAFKA_SASL_PASSWORD'),
           brokers: env.get('KAFKA_BROKERS')?.value,
           prefix: env.get('KAFKA_TOPIC_PREFIX')?.value,
           caVolume: pod.volumes?.find((v) => v.name === mount?.name)?.secret,
@@ -744,7 +1349,8 @@ describe('Helm chart helm/ward', () => {
           ssl: 'true',
           mechanism: 'scram-sha-512',
           username: { name: 'ward-kafka-user', key: 'username' },
-          password: { name: 'ward-kafka-user', key: 'password' },
+          // secretFiles.enabled: the password as a file (KAFKA_SASL_PASSWORD_FILE).
+          password: { as: 'file', secret: 'ward-kafka-user', key: 'password' },
           brokers: 'ward-kafka-bootstrap.kafka.svc:9093',
           prefix: 'prod.',
           caVolume: {

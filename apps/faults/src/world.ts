@@ -14,17 +14,13 @@ import {
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { type ScenarioMessage } from './scenario';
+import { WARD_SERVICES, type WardService } from '@ward/messaging';
 
 const ROOT = join(__dirname, '../../..');
 
-export const SERVICES = [
-  'sentinel-ingest',
-  'behavioral-monitor',
-  'fusion',
-  'response-engine',
-  'policy-generator',
-] as const;
-export type ServiceName = (typeof SERVICES)[number];
+/** The five services, as libs/messaging names them for their Kafka access. */
+export const SERVICES = WARD_SERVICES;
+export type ServiceName = WardService;
 
 /** The dependencies each service checks in /readyz (libs/observability ReadinessService). */
 export const DEPENDS_ON: Record<ServiceName, readonly ('kafka' | 'postgres' | 'redis')[]> = {

@@ -11,15 +11,11 @@ import {
   startService,
   uniqueTag,
 } from '@ward/testing';
+import { WARD_SERVICES, type WardService } from '@ward/messaging';
 
-export const SERVICES = [
-  'sentinel-ingest',
-  'behavioral-monitor',
-  'fusion',
-  'response-engine',
-  'policy-generator',
-] as const;
-export type ServiceName = (typeof SERVICES)[number];
+/** The five services, as libs/messaging names them for their Kafka access. */
+export const SERVICES = WARD_SERVICES;
+export type ServiceName = WardService;
 
 /** A playbook whose only step waits for a person: every incident leaves an approval behind. */
 const PLAYBOOK = `id: security-approval
@@ -99,17 +95,36 @@ export interface Mesh {
   stop(): Promise<void>;
 }
 
+/** The consumer group each service of a mesh on `prefix` runs in (its `*_CONSUMER_GROUP`). */
+export function meshConsumerGroups(prefix: string): Record<ServiceName, string> {
+  return {
+    'sentinel-ingest': `${prefix}ingest`,
+    'behavioral-monitor': `${prefix}monitor`,
+    fusion: `${prefix}fusion`,
+    'response-engine': `${prefix}respond`,
+    'policy-generator': `${prefix}policy`,
+  };
+}
+
+export interface MeshOptions {
+  readonly logLevel?: string;
+  /** For every service, over the defaults (e.g. another broker). */
+  readonly extraEnv?: Record<string, string>;
+  /** For one service, over everything else (e.g. its own client certificate). */
+  readonly serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
+  /** The mesh's tag (its topic prefix is `scratchPrefix(tag)`), when it must be known beforehand. */
+  readonly tag?: string;
+}
+
 /**
  * The five services as real processes on 127.0.0.1 against the real broker,
  * PostgreSQL and Redis, sharing scratch topics, an admin token, a metrics
  * token and a local OIDC provider.
  */
-export async function startMesh(
-  label: string,
-  options: { logLevel?: string; extraEnv?: Record<string, string> } = {},
-): Promise<Mesh> {
-  const tag = uniqueTag(label);
+export async function startMesh(label: string, options: MeshOptions = {}): Promise<Mesh> {
+  const tag = options.tag ?? uniqueTag(label);
   const prefix = scratchPrefix(tag);
+  const groups = meshConsumerGroups(prefix);
   const adminToken = uniqueTag('admin-token');
   const metricsToken = uniqueTag('metrics-token');
   const bundleSecret = uniqueTag('bundle-secret');
@@ -134,23 +149,23 @@ export async function startMesh(
   const envOf: Record<ServiceName, Record<string, string>> = {
     'sentinel-ingest': {
       INGEST_ADMIN_TOKEN_FILE: join(secrets, 'ingest-admin-token'),
-      INGEST_CONSUMER_GROUP: `${prefix}ingest`,
+      INGEST_CONSUMER_GROUP: groups['sentinel-ingest'],
       INGEST_API_KEY_CACHE_SECONDS: '0',
     },
     'behavioral-monitor': {
       MONITOR_ADMIN_TOKEN: adminToken,
-      MONITOR_CONSUMER_GROUP: `${prefix}monitor`,
+      MONITOR_CONSUMER_GROUP: groups['behavioral-monitor'],
     },
-    fusion: { FUSION_ADMIN_TOKEN: adminToken, FUSION_CONSUMER_GROUP: `${prefix}fusion` },
+    fusion: { FUSION_ADMIN_TOKEN: adminToken, FUSION_CONSUMER_GROUP: groups.fusion },
     'response-engine': {
       RESPONSE_ADMIN_TOKEN: adminToken,
-      RESPONSE_CONSUMER_GROUP: `${prefix}respond`,
+      RESPONSE_CONSUMER_GROUP: groups['response-engine'],
       RESPONSE_PLAYBOOK_DIRS: playbooks,
     },
     'policy-generator': {
       POLICY_ADMIN_TOKEN: adminToken,
       POLICY_BUNDLE_TOKEN: bundleSecret,
-      POLICY_CONSUMER_GROUP: `${prefix}policy`,
+      POLICY_CONSUMER_GROUP: groups['policy-generator'],
       POLICY_MIN_CONFIDENCE: '0.1',
     },
   };
@@ -159,7 +174,7 @@ export async function startMesh(
     SERVICES.map((name, i) =>
       startService(
         name,
-        { ...common, ...envOf[name] },
+        { ...common, ...envOf[name], ...options.serviceEnv?.[name] },
         { port: ports[i]!, readyTimeoutMs: 90_000 },
       ),
     ),

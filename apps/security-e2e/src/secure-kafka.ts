@@ -12,7 +12,12 @@ function kafkaLibs(): string {
 }
 
 export interface SecureBroker {
+  /** SASL_SSL: TLS and SCRAM-SHA-512. */
   readonly bootstrap: string;
+  /** SSL with a client certificate required; the principal is the certificate's CN. */
+  readonly mtlsBootstrap: string;
+  /** The principal (certificate CN) the broker treats as a super user, besides `username`. */
+  readonly adminPrincipal: string;
   readonly username: string;
   readonly password: string;
   readonly output: string[];
@@ -20,17 +25,23 @@ export interface SecureBroker {
 }
 
 /**
- * A single-node KRaft broker of its own (in `dir`, on free ports) that speaks
- * only SASL_SSL: TLS with the test CA's certificate and SCRAM-SHA-512, the user
- * created at format time. The same jars as the local broker, plain java.
+ * A single-node KRaft broker of its own (in `dir`, on free ports) with two
+ * client listeners: SASL_SSL (TLS with the test CA's certificate and
+ * SCRAM-SHA-512, the user created at format time) and MTLS (TLS with a client
+ * certificate of the test CA required, the principal `User:<CN>`). The
+ * StandardAuthorizer denies whatever no ACL allows; the SCRAM user, the
+ * `ward-admin` certificate and the broker itself (its own certificate, on the
+ * mutual-TLS controller listener) are super users. The same jars as the local
+ * broker, plain java.
  */
 export function startSecureBroker(
   dir: string,
   pki: TestPki,
-  ports: { readonly broker: number; readonly controller: number },
+  ports: { readonly broker: number; readonly mtls: number; readonly controller: number },
   password: string,
 ): SecureBroker {
   const username = 'ward-service';
+  const adminPrincipal = 'User:ward-admin';
   // Kafka's PEM key store: the PKCS#8 key and the certificate in one file.
   const keystore = join(dir, 'kafka-keystore.pem');
   writeFileSync(
@@ -45,11 +56,20 @@ export function startSecureBroker(
       'process.roles=broker,controller',
       'node.id=1',
       `controller.quorum.voters=1@127.0.0.1:${ports.controller}`,
-      `listeners=SASL_SSL://127.0.0.1:${ports.broker},CONTROLLER://127.0.0.1:${ports.controller}`,
-      `advertised.listeners=SASL_SSL://127.0.0.1:${ports.broker}`,
-      'listener.security.protocol.map=SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT',
+      `listeners=SASL_SSL://127.0.0.1:${ports.broker},MTLS://127.0.0.1:${ports.mtls},CONTROLLER://127.0.0.1:${ports.controller}`,
+      `advertised.listeners=SASL_SSL://127.0.0.1:${ports.broker},MTLS://127.0.0.1:${ports.mtls}`,
+      'listener.security.protocol.map=SASL_SSL:SASL_SSL,MTLS:SSL,CONTROLLER:SSL',
       'controller.listener.names=CONTROLLER',
       'inter.broker.listener.name=SASL_SSL',
+      // Per listener: a bare ssl.client.auth would not apply to SASL_SSL (KIP-684) anyway.
+      'listener.name.mtls.ssl.client.auth=required',
+      'listener.name.controller.ssl.client.auth=required',
+      // CN=fusion,O=... -> fusion; the principal is then User:fusion.
+      'ssl.principal.mapping.rules=RULE:^CN=([^,]+).*$/$1/,DEFAULT',
+      'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+      'allow.everyone.if.no.acl.found=false',
+      // The broker registers with its controller as its certificate's CN (127.0.0.1).
+      `super.users=User:${username};${adminPrincipal};User:127.0.0.1`,
       'sasl.enabled.mechanisms=SCRAM-SHA-512',
       'sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512',
       `listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=${jaas}`,
@@ -116,6 +136,8 @@ export function startSecureBroker(
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     bootstrap: `127.0.0.1:${ports.broker}`,
+    mtlsBootstrap: `127.0.0.1:${ports.mtls}`,
+    adminPrincipal,
     username,
     password,
     output,

@@ -128,6 +128,8 @@ fusion:
     refreshSeconds: FUSION_INTEL_REFRESH_SECONDS
     minConfidence: FUSION_INTEL_MIN_CONFIDENCE
     defaultConfidence: FUSION_INTEL_DEFAULT_CONFIDENCE
+    allowHosts: FUSION_INTEL_ALLOW_HOSTS
+    allowPrivate: FUSION_INTEL_ALLOW_PRIVATE
 response-engine:
   values: responseEngine
   entry: apps/response-engine/src/main.ts
@@ -216,64 +218,256 @@ templates as float64, which would print 10485760 as 1.048576e+07).
 {{- .Values.redis.existingSecret | default (printf "%s-redis" (include "ward.fullname" .)) }}
 {{- end }}
 
-{{/* Non-secret Kafka settings every Kafka client needs (services and the topics hook). */}}
+{{/*
+The Kafka client certificate Secret of one Kafka client: `values` is a
+service's values (sentinelIngest, ...) or hooks.topics. Its own
+kafka.clientCertSecret (its own principal, so its own ACLs), field by field
+over kafka.tls.clientCertSecret. As YAML: name, certKey, keyKey.
+*/}}
+{{- define "ward.kafkaClientCert" -}}
+{{- $global := .root.Values.kafka.tls.clientCertSecret }}
+{{- $own := dig "kafka" "clientCertSecret" dict (.values | default dict) }}
+name: {{ $own.name | default $global.name | quote }}
+certKey: {{ $own.certKey | default $global.certKey | quote }}
+keyKey: {{ $own.keyKey | default $global.keyKey | quote }}
+{{- end }}
+
+{{/* Non-secret Kafka settings every Kafka client needs (services and the topics hook); `values` as for ward.kafkaClientCert. */}}
 {{- define "ward.kafkaEnv" -}}
-KAFKA_BROKERS: {{ join "," .Values.kafka.brokers | quote }}
-{{- with .Values.kafka.topicPrefix }}
+{{- $root := .root }}
+{{- $cert := include "ward.kafkaClientCert" . | fromYaml }}
+KAFKA_BROKERS: {{ join "," $root.Values.kafka.brokers | quote }}
+{{- with $root.Values.kafka.topicPrefix }}
 KAFKA_TOPIC_PREFIX: {{ . | quote }}
 {{- end }}
-{{- if .Values.kafka.tls.enabled }}
+{{- if $root.Values.kafka.tls.enabled }}
 KAFKA_SSL: "true"
-{{- if .Values.kafka.tls.caSecret.name }}
-KAFKA_SSL_CA_FILE: {{ printf "/etc/ward/kafka-ca/%s" .Values.kafka.tls.caSecret.key | quote }}
+{{- if $root.Values.kafka.tls.caSecret.name }}
+KAFKA_SSL_CA_FILE: {{ printf "/etc/ward/kafka-ca/%s" $root.Values.kafka.tls.caSecret.key | quote }}
+{{- end }}
+{{- if $cert.name }}
+KAFKA_SSL_CERT_FILE: "/etc/ward/kafka-client/tls.crt"
+KAFKA_SSL_KEY_FILE: "/etc/ward/kafka-client/tls.key"
 {{- end }}
 {{- end }}
-{{- if .Values.kafka.sasl.enabled }}
-KAFKA_SASL_MECHANISM: {{ .Values.kafka.sasl.mechanism | quote }}
+{{- if $root.Values.kafka.sasl.enabled }}
+KAFKA_SASL_MECHANISM: {{ $root.Values.kafka.sasl.mechanism | quote }}
 {{- end }}
 {{- end }}
 
-{{/* Secret Kafka settings, as container env entries. */}}
-{{- define "ward.kafkaSecretEnv" -}}
+{{/* The SASL user name, as a container env entry (not a secret the services read from a file). */}}
+{{- define "ward.kafkaUsernameEnv" -}}
 {{- if .Values.kafka.sasl.enabled }}
 - name: KAFKA_SASL_USERNAME
   valueFrom:
     secretKeyRef:
       name: {{ required "kafka.sasl.existingSecret is required when kafka.sasl.enabled" .Values.kafka.sasl.existingSecret }}
       key: {{ .Values.kafka.sasl.usernameKey }}
-- name: KAFKA_SASL_PASSWORD
+{{- end }}
+{{- end }}
+
+{{/* The Kafka SASL password as a secret reference (a list of at most one; see ward.secretEnv). */}}
+{{- define "ward.kafkaPasswordRef" -}}
+{{- if .Values.kafka.sasl.enabled }}
+- env: KAFKA_SASL_PASSWORD
+  secret: {{ required "kafka.sasl.existingSecret is required when kafka.sasl.enabled" .Values.kafka.sasl.existingSecret }}
+  key: {{ .Values.kafka.sasl.passwordKey }}
+{{- end }}
+{{- end }}
+
+{{/*
+The secrets one service reads, as a YAML list of {env, secret, key}: its
+database and Redis URLs, its tokens, METRICS_TOKEN and the Kafka SASL
+password. Call with (dict "root" $ "svc" <entry of ward.services>).
+*/}}
+{{- define "ward.serviceSecretRefs" -}}
+{{- $root := .root }}
+{{- $v := index $root.Values .svc.values }}
+- env: DATABASE_URL
+  secret: {{ include "ward.databaseSecretName" $root }}
+  key: {{ $root.Values.database.key }}
+{{- if .svc.redis }}
+- env: REDIS_URL
+  secret: {{ include "ward.redisSecretName" $root }}
+  key: {{ $root.Values.redis.key }}
+{{- end }}
+{{- range $valuesKey, $env := .svc.tokens }}
+{{- $token := index $v $valuesKey }}
+{{- if $token.existingSecret }}
+- env: {{ $env }}
+  secret: {{ $token.existingSecret }}
+  key: {{ $token.key }}
+{{- end }}
+{{- end }}
+{{- with $root.Values.metrics.token.existingSecret }}
+- env: METRICS_TOKEN
+  secret: {{ . }}
+  key: {{ $root.Values.metrics.token.key }}
+{{- end }}
+{{- with include "ward.kafkaPasswordRef" $root | trim }}
+{{ . }}
+{{- end }}
+{{- end }}
+
+{{/* The file a secret is mounted as with secretFiles.enabled: DATABASE_URL -> <mountPath>/database-url. */}}
+{{- define "ward.secretFileName" -}}
+{{- . | lower | replace "_" "-" }}
+{{- end }}
+
+{{/*
+Container env entries for secret references (dict "root" $ "refs" <list>):
+<NAME> from its Secret, or with secretFiles.enabled <NAME>_FILE naming the
+mounted file (libs/config reads it), never both.
+*/}}
+{{- define "ward.secretEnv" -}}
+{{- $files := .root.Values.secretFiles }}
+{{- range .refs }}
+{{- if $files.enabled }}
+- name: {{ .env }}_FILE
+  value: {{ printf "%s/%s" $files.mountPath (include "ward.secretFileName" .env) | quote }}
+{{- else }}
+- name: {{ .env }}
   valueFrom:
     secretKeyRef:
-      name: {{ .Values.kafka.sasl.existingSecret }}
-      key: {{ .Values.kafka.sasl.passwordKey }}
+      name: {{ .secret }}
+      key: {{ .key }}
 {{- end }}
-{{- end }}
-
-{{- define "ward.kafkaCaVolume" -}}
-{{- if and .Values.kafka.tls.enabled .Values.kafka.tls.caSecret.name }}
-- name: kafka-ca
-  secret:
-    secretName: {{ .Values.kafka.tls.caSecret.name }}
-    items:
-      - key: {{ .Values.kafka.tls.caSecret.key }}
-        path: {{ .Values.kafka.tls.caSecret.key }}
 {{- end }}
 {{- end }}
 
-{{- define "ward.kafkaCaMount" -}}
-{{- if and .Values.kafka.tls.enabled .Values.kafka.tls.caSecret.name }}
-- name: kafka-ca
-  mountPath: /etc/ward/kafka-ca
+{{/* With secretFiles.enabled: one read-only projected volume of every referenced Secret key (dict "root" $ "refs" <list>). */}}
+{{- define "ward.secretFilesVolume" -}}
+{{- if and .root.Values.secretFiles.enabled .refs }}
+{{- $bySecret := dict }}
+{{- range .refs }}
+{{- $items := get $bySecret .secret | default list }}
+{{- $_ := set $bySecret .secret (append $items (dict "key" .key "path" (include "ward.secretFileName" .env))) }}
+{{- end }}
+- name: secret-files
+  projected:
+    # Readable by the pod's fsGroup only (0440).
+    defaultMode: 288
+    sources:
+      {{- range $name, $items := $bySecret }}
+      - secret:
+          name: {{ $name }}
+          items:
+            {{- toYaml $items | nindent 12 }}
+      {{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "ward.secretFilesMount" -}}
+{{- if and .root.Values.secretFiles.enabled .refs }}
+- name: secret-files
+  mountPath: {{ .root.Values.secretFiles.mountPath }}
   readOnly: true
 {{- end }}
 {{- end }}
 
-{{- define "ward.databaseEnv" -}}
-- name: DATABASE_URL
-  valueFrom:
-    secretKeyRef:
-      name: {{ include "ward.databaseSecretName" . }}
-      key: {{ .Values.database.key }}
+{{/* Kafka's CA and client certificate, mounted where KAFKA_SSL_CA_FILE, KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE point; `values` as for ward.kafkaClientCert. */}}
+{{- define "ward.kafkaTlsVolumes" -}}
+{{- $tls := .root.Values.kafka.tls }}
+{{- $cert := include "ward.kafkaClientCert" . | fromYaml }}
+{{- if and $tls.enabled $tls.caSecret.name }}
+- name: kafka-ca
+  secret:
+    secretName: {{ $tls.caSecret.name }}
+    items:
+      - key: {{ $tls.caSecret.key }}
+        path: {{ $tls.caSecret.key }}
+{{- end }}
+{{- if and $tls.enabled $cert.name }}
+- name: kafka-client-cert
+  secret:
+    secretName: {{ $cert.name }}
+    # The private key: readable by the pod's fsGroup only (0440).
+    defaultMode: 288
+    items:
+      - key: {{ $cert.certKey }}
+        path: tls.crt
+      - key: {{ $cert.keyKey }}
+        path: tls.key
+{{- end }}
+{{- end }}
+
+{{- define "ward.kafkaTlsMounts" -}}
+{{- $tls := .root.Values.kafka.tls }}
+{{- $cert := include "ward.kafkaClientCert" . | fromYaml }}
+{{- if and $tls.enabled $tls.caSecret.name }}
+- name: kafka-ca
+  mountPath: /etc/ward/kafka-ca
+  readOnly: true
+{{- end }}
+{{- if and $tls.enabled $cert.name }}
+- name: kafka-client-cert
+  mountPath: /etc/ward/kafka-client
+  readOnly: true
+{{- end }}
+{{- end }}
+
+{{/* Redis's CA (REDIS_TLS_CA_FILE), from redis.tls.caSecret or redis.tls.caConfigMap. */}}
+{{- define "ward.redisCaKey" -}}
+{{- $tls := .Values.redis.tls }}
+{{- if $tls.caSecret.name }}{{ $tls.caSecret.key }}{{ else if $tls.caConfigMap.name }}{{ $tls.caConfigMap.key }}{{ end }}
+{{- end }}
+
+{{- define "ward.redisCaVolume" -}}
+{{- $tls := .Values.redis.tls }}
+{{- if $tls.caSecret.name }}
+- name: redis-ca
+  secret:
+    secretName: {{ $tls.caSecret.name }}
+    items:
+      - key: {{ $tls.caSecret.key }}
+        path: {{ $tls.caSecret.key }}
+{{- else if $tls.caConfigMap.name }}
+- name: redis-ca
+  configMap:
+    name: {{ $tls.caConfigMap.name }}
+    items:
+      - key: {{ $tls.caConfigMap.key }}
+        path: {{ $tls.caConfigMap.key }}
+{{- end }}
+{{- end }}
+
+{{- define "ward.redisCaMount" -}}
+{{- if include "ward.redisCaKey" . }}
+- name: redis-ca
+  mountPath: /etc/ward/redis-ca
+  readOnly: true
+{{- end }}
+{{- end }}
+
+{{/* The OIDC settings every service shares (AUTH_OIDC_*), as ConfigMap data. */}}
+{{- define "ward.authEnv" -}}
+{{- $oidc := .Values.auth.oidc }}
+{{- with $oidc.issuer }}
+AUTH_OIDC_ISSUER: {{ . | quote }}
+{{- end }}
+{{- with $oidc.audience }}
+AUTH_OIDC_AUDIENCE: {{ . | quote }}
+{{- end }}
+{{- with $oidc.jwksUrl }}
+AUTH_OIDC_JWKS_URL: {{ . | quote }}
+{{- end }}
+{{- with $oidc.tenantClaim }}
+AUTH_OIDC_TENANT_CLAIM: {{ . | quote }}
+{{- end }}
+{{- with $oidc.rolesClaim }}
+AUTH_OIDC_ROLES_CLAIM: {{ . | quote }}
+{{- end }}
+{{- end }}
+
+{{/*
+DATABASE_URL from its Secret, as an env entry: the migrations hook reads the
+variable itself (libs/persistence's migrate.ts), not DATABASE_URL_FILE.
+*/}}
+{{/* The migrations hook's one secret, DATABASE_URL, as a {env, secret, key} list like ward.serviceSecretRefs. */}}
+{{- define "ward.databaseRef" -}}
+- env: DATABASE_URL
+  secret: {{ include "ward.databaseSecretName" . }}
+  key: {{ .Values.database.key }}
 {{- end }}
 
 {{- define "ward.serviceAccountName" -}}
@@ -311,9 +505,15 @@ with (dict "root" $ "component" <name> "svc" <entry of ward.services>).
 {{- $svc := .svc }}
 {{- $v := index $root.Values $svc.values }}
 LOG_LEVEL: {{ $v.logLevel | default $root.Values.logLevel | quote }}
-{{ include "ward.kafkaEnv" $root }}
+{{ include "ward.kafkaEnv" (dict "root" $root "values" $v) }}
+{{- include "ward.authEnv" $root }}
 {{- if and $svc.redis (not (kindIs "invalid" $root.Values.redis.keyPrefix)) }}
 REDIS_KEY_PREFIX: {{ $root.Values.redis.keyPrefix | quote }}
+{{- end }}
+{{- if $svc.redis }}
+{{- with include "ward.redisCaKey" $root }}
+REDIS_TLS_CA_FILE: {{ printf "/etc/ward/redis-ca/%s" . | quote }}
+{{- end }}
 {{- end }}
 {{- include "ward.settingsEnv" (dict "values" $v.config "names" $svc.config "where" (printf "%s.config" $svc.values)) }}
 {{- if eq .component "fusion" }}

@@ -9,3 +9,4 @@ export * from './lib/message-producer.service';
 export * from './lib/batch-consumer.service';
 export * from './lib/messaging.module';
 export * from './lib/compacted-table';
+export * from './lib/kafka-acls';

@@ -77,6 +77,8 @@ export const cliEnv = {
   KAFKA_TOPIC_PREFIX: infrastructureEnv.KAFKA_TOPIC_PREFIX,
   KAFKA_SSL: infrastructureEnv.KAFKA_SSL,
   KAFKA_SSL_CA_FILE: infrastructureEnv.KAFKA_SSL_CA_FILE,
+  KAFKA_SSL_CERT_FILE: infrastructureEnv.KAFKA_SSL_CERT_FILE,
+  KAFKA_SSL_KEY_FILE: infrastructureEnv.KAFKA_SSL_KEY_FILE,
   KAFKA_SASL_MECHANISM: infrastructureEnv.KAFKA_SASL_MECHANISM,
   KAFKA_SASL_USERNAME: infrastructureEnv.KAFKA_SASL_USERNAME,
   KAFKA_SASL_PASSWORD: infrastructureEnv.KAFKA_SASL_PASSWORD,

@@ -1,8 +1,11 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { undocumentedEnvRows } from '@ward/config';
 import { cliEnv } from './cli.env';
 import { envFilePaths, parseEnvFile, resolveConfig } from './config';
 import { UsageError } from './errors';
+import { kafkaTlsOptions } from '@ward/config';
 
 const base = { flags: {}, env: {}, files: [], defaultActor: 'me@host' };
 
@@ -59,6 +62,59 @@ describe('configuration', () => {
     expect(() => resolveConfig({ ...base, flags: { brokers: 'not a broker' } })).toThrow(
       /KAFKA_BROKERS/,
     );
+  });
+
+  describe('Kafka mutual TLS', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ward-cli-mtls-'));
+    const file = (name: string, text: string) => {
+      const path = join(dir, name);
+      writeFileSync(path, text);
+      return path;
+    };
+    const ca = file('ca.pem', '-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n');
+    const cert = file('cli.pem', '-----BEGIN CERTIFICATE-----\nME\n-----END CERTIFICATE-----\n');
+    const key = file('cli.key', '-----BEGIN PRIVATE KEY-----\nK\n-----END PRIVATE KEY-----\n');
+
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('reads KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE and gives kafkajs the client certificate', () => {
+      const sut = resolveConfig({
+        ...base,
+        env: { KAFKA_SSL_CA_FILE: ca },
+        files: [
+          { label: 'ward.env', values: { KAFKA_SSL_CERT_FILE: cert, KAFKA_SSL_KEY_FILE: key } },
+        ],
+      });
+      expect(sut.kafka.security.ssl).toEqual({
+        ca: expect.stringContaining('CA') as unknown,
+        cert: expect.stringContaining('ME') as unknown,
+        key: expect.stringContaining('PRIVATE KEY') as unknown,
+      });
+      expect(sut.sources.get('KAFKA_SSL_KEY_FILE')).toBe('ward.env');
+      expect(kafkaTlsOptions(sut.kafka.security.ssl!)).toEqual({
+        rejectUnauthorized: true,
+        ca: [sut.kafka.security.ssl!.ca],
+        cert: sut.kafka.security.ssl!.cert,
+        key: sut.kafka.security.ssl!.key,
+      });
+      // Without a client certificate: TLS that still verifies the broker.
+      expect(kafkaTlsOptions({})).toEqual({ rejectUnauthorized: true });
+    });
+
+    it('refuses a certificate without its key, an unreadable one and a file that holds no key, by name', () => {
+      expect(() => resolveConfig({ ...base, env: { KAFKA_SSL_CERT_FILE: cert } })).toThrow(
+        /KAFKA_SSL_CERT_FILE: set, but KAFKA_SSL_KEY_FILE is not/,
+      );
+      expect(() =>
+        resolveConfig({
+          ...base,
+          env: { KAFKA_SSL_CERT_FILE: join(dir, 'missing.pem'), KAFKA_SSL_KEY_FILE: key },
+        }),
+      ).toThrow(/KAFKA_SSL_CERT_FILE: cannot read/);
+      expect(() =>
+        resolveConfig({ ...base, env: { KAFKA_SSL_CERT_FILE: cert, KAFKA_SSL_KEY_FILE: cert } }),
+      ).toThrow(/KAFKA_SSL_KEY_FILE: .* holds no PEM private key/);
+    });
   });
 
   it('reads env files like a shell would', () => {

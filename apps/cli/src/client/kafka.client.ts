@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { kafkaTlsOptions } from '@ward/config';
 import { topicRegistry, type TopicRegistry } from '@ward/contracts';
 import { type Admin, type Consumer, Kafka, logLevel } from 'kafkajs';
 import { type CliConfig } from '../cli/config';
@@ -27,10 +28,7 @@ export function connectKafka(
     logLevel: logLevel.NOTHING,
     connectionTimeout: options.connectionTimeoutMs ?? 3_000,
     retry: { initialRetryTime: 200, retries: options.retries ?? 3 },
-    ...(security.ssl !== undefined && {
-      ssl:
-        security.ssl.ca !== undefined ? { ca: [security.ssl.ca], rejectUnauthorized: true } : true,
-    }),
+    ...(security.ssl !== undefined && { ssl: kafkaTlsOptions(security.ssl) }),
     ...(security.sasl !== undefined && {
       sasl:
         security.sasl.mechanism === 'plain'

@@ -2,7 +2,18 @@ import { readEnv } from './env';
 import { infrastructureEnv, kafkaSecurity, redisSettings } from './infrastructure';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
-const files: Record<string, string> = { '/ca.pem': PEM, '/not-a-cert': 'hello' };
+const KEY = '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n';
+const files: Record<string, string> = {
+  '/ca.pem': PEM,
+  '/not-a-cert': 'hello',
+  '/client.pem': PEM,
+  '/client.key': KEY,
+  '/rsa.key': '-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\n',
+  '/encrypted.key':
+    '-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIE\n-----END ENCRYPTED PRIVATE KEY-----\n',
+  '/legacy-encrypted.key':
+    '-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nMIIE\n-----END RSA PRIVATE KEY-----\n',
+};
 const read = (path: string) => {
   const text = files[path];
   if (text === undefined) {
@@ -21,6 +32,19 @@ describe('kafkaSecurity', () => {
   it('turns on TLS with the system CAs, or with a CA file', () => {
     expect(security({ KAFKA_SSL: 'true' }).security).toEqual({ ssl: {} });
     expect(security({ KAFKA_SSL_CA_FILE: '/ca.pem' }).security).toEqual({ ssl: { ca: PEM } });
+  });
+
+  it('adds a client certificate and key for mutual TLS, which imply TLS', () => {
+    expect(
+      security({
+        KAFKA_SSL_CA_FILE: '/ca.pem',
+        KAFKA_SSL_CERT_FILE: '/client.pem',
+        KAFKA_SSL_KEY_FILE: '/client.key',
+      }),
+    ).toEqual({ security: { ssl: { ca: PEM, cert: PEM, key: KEY } }, problems: [] });
+    expect(
+      security({ KAFKA_SSL_CERT_FILE: '/client.pem', KAFKA_SSL_KEY_FILE: '/rsa.key' }).security,
+    ).toEqual({ ssl: { cert: PEM, key: files['/rsa.key'] } });
   });
 
   it('passes SCRAM credentials', () => {
@@ -49,6 +73,38 @@ describe('kafkaSecurity', () => {
     [{ KAFKA_SASL_USERNAME: 'u' }, /KAFKA_SASL_USERNAME: set, but KAFKA_SASL_MECHANISM is none/],
     [{ KAFKA_SSL_CA_FILE: '/missing.pem' }, /KAFKA_SSL_CA_FILE: cannot read \/missing.pem/],
     [{ KAFKA_SSL_CA_FILE: '/not-a-cert' }, /KAFKA_SSL_CA_FILE: \/not-a-cert holds no PEM/],
+    [
+      { KAFKA_SSL_CERT_FILE: '/client.pem' },
+      /KAFKA_SSL_CERT_FILE: set, but KAFKA_SSL_KEY_FILE is not/,
+    ],
+    [
+      { KAFKA_SSL_KEY_FILE: '/client.key' },
+      /KAFKA_SSL_KEY_FILE: set, but KAFKA_SSL_CERT_FILE is not/,
+    ],
+    [
+      { KAFKA_SSL_CERT_FILE: '/missing.pem', KAFKA_SSL_KEY_FILE: '/client.key' },
+      /KAFKA_SSL_CERT_FILE: cannot read \/missing.pem/,
+    ],
+    [
+      { KAFKA_SSL_CERT_FILE: '/client.key', KAFKA_SSL_KEY_FILE: '/client.key' },
+      /KAFKA_SSL_CERT_FILE: \/client.key holds no PEM certificate/,
+    ],
+    [
+      { KAFKA_SSL_CERT_FILE: '/client.pem', KAFKA_SSL_KEY_FILE: '/missing.key' },
+      /KAFKA_SSL_KEY_FILE: cannot read \/missing.key/,
+    ],
+    [
+      { KAFKA_SSL_CERT_FILE: '/client.pem', KAFKA_SSL_KEY_FILE: '/client.pem' },
+      /KAFKA_SSL_KEY_FILE: \/client.pem holds no PEM private key/,
+    ],
+    [
+      { KAFKA_SSL_CERT_FILE: '/client.pem', KAFKA_SSL_KEY_FILE: '/encrypted.key' },
+      /KAFKA_SSL_KEY_FILE: \/encrypted.key holds no PEM private key/,
+    ],
+    [
+      { KAFKA_SSL_CERT_FILE: '/client.pem', KAFKA_SSL_KEY_FILE: '/legacy-encrypted.key' },
+      /KAFKA_SSL_KEY_FILE: \/legacy-encrypted.key is encrypted/,
+    ],
   ])('names the bad setting in %j', (env, message) => {
     expect(security(env).problems.join('\n')).toMatch(message);
   });

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { type ConnectionOptions } from 'node:tls';
 import { env } from './env';
 
 /**
@@ -26,6 +27,14 @@ export const infrastructureEnv = {
   KAFKA_SSL_CA_FILE: env.optionalString({
     description:
       "PEM file of the CA that signed the brokers' certificates (default: the system's CAs); implies KAFKA_SSL.",
+  }),
+  KAFKA_SSL_CERT_FILE: env.optionalString({
+    description:
+      'PEM client certificate (chain) for mutual TLS to Kafka; needs KAFKA_SSL_KEY_FILE, implies KAFKA_SSL.',
+  }),
+  KAFKA_SSL_KEY_FILE: env.optionalString({
+    description:
+      "PEM private key (unencrypted) of KAFKA_SSL_CERT_FILE's certificate; needs KAFKA_SSL_CERT_FILE.",
   }),
   KAFKA_SASL_MECHANISM: env.oneOf(['none', 'plain', 'scram-sha-256', 'scram-sha-512'], {
     default: 'none',
@@ -114,7 +123,8 @@ export function redisSettings(
 
 /** TLS and SASL settings for the Kafka client, checked together. */
 export interface KafkaSecurity {
-  readonly ssl?: { readonly ca?: string };
+  /** TLS; `cert` and `key` (PEM, always both) make it mutual. */
+  readonly ssl?: { readonly ca?: string; readonly cert?: string; readonly key?: string };
   readonly sasl?: {
     readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
     readonly username: string;
@@ -125,33 +135,106 @@ export interface KafkaSecurity {
 type SecurityEnv = {
   readonly KAFKA_SSL: boolean;
   readonly KAFKA_SSL_CA_FILE: string | undefined;
+  // Optional so that a tool that offers only part of infrastructureEnv still type-checks.
+  readonly KAFKA_SSL_CERT_FILE?: string | undefined;
+  readonly KAFKA_SSL_KEY_FILE?: string | undefined;
   readonly KAFKA_SASL_MECHANISM: 'none' | 'plain' | 'scram-sha-256' | 'scram-sha-512';
   readonly KAFKA_SASL_USERNAME: string | undefined;
   readonly KAFKA_SASL_PASSWORD: string | undefined;
 };
 
 /**
+ * A PEM file's text, or why it is unusable (named by `setting`): unreadable,
+ * or without a block whose label matches `label`.
+ */
+function readPem(
+  setting: string,
+  path: string,
+  label: RegExp,
+  what: string,
+  readFile: (path: string) => string,
+  problems: string[],
+): string | undefined {
+  let text: string;
+  try {
+    text = readFile(path);
+  } catch (error) {
+    problems.push(`${setting}: cannot read ${path} (${(error as Error).message})`);
+    return undefined;
+  }
+  if (!new RegExp(`-----BEGIN ${label.source}-----`).test(text)) {
+    problems.push(`${setting}: ${path} holds no PEM ${what}`);
+    return undefined;
+  }
+  return text;
+}
+
+/** kafkajs `ssl` of KafkaSecurity: the broker always verified; a client certificate (mutual TLS) when given. */
+export function kafkaTlsOptions(ssl: NonNullable<KafkaSecurity['ssl']>): ConnectionOptions {
+  return {
+    rejectUnauthorized: true,
+    ...(ssl.ca !== undefined && { ca: [ssl.ca] }),
+    ...(ssl.cert !== undefined && ssl.key !== undefined && { cert: ssl.cert, key: ssl.key }),
+  };
+}
+
+/**
  * The Kafka security settings of a validated environment, or the problems
  * that make them unusable (named by variable): a SASL mechanism without its
- * credentials, an unreadable CA file, plain passwords without TLS.
+ * credentials, an unreadable CA file, a client certificate without its key
+ * (or either unreadable), plain passwords without TLS.
  */
 export function kafkaSecurity(
   e: SecurityEnv,
   readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
 ): { security: KafkaSecurity; problems: string[] } {
   const problems: string[] = [];
-  const tls = e.KAFKA_SSL || e.KAFKA_SSL_CA_FILE !== undefined;
+  const certFile = e.KAFKA_SSL_CERT_FILE;
+  const keyFile = e.KAFKA_SSL_KEY_FILE;
+  const tls =
+    e.KAFKA_SSL ||
+    e.KAFKA_SSL_CA_FILE !== undefined ||
+    certFile !== undefined ||
+    keyFile !== undefined;
   let ca: string | undefined;
   if (e.KAFKA_SSL_CA_FILE !== undefined) {
-    try {
-      ca = readFile(e.KAFKA_SSL_CA_FILE);
-      if (!ca.includes('-----BEGIN CERTIFICATE-----')) {
-        problems.push(`KAFKA_SSL_CA_FILE: ${e.KAFKA_SSL_CA_FILE} holds no PEM certificate`);
-      }
-    } catch (error) {
-      problems.push(
-        `KAFKA_SSL_CA_FILE: cannot read ${e.KAFKA_SSL_CA_FILE} (${(error as Error).message})`,
-      );
+    ca = readPem(
+      'KAFKA_SSL_CA_FILE',
+      e.KAFKA_SSL_CA_FILE,
+      /CERTIFICATE/,
+      'certificate',
+      readFile,
+      problems,
+    );
+  }
+  let clientAuth: { cert: string; key: string } | undefined;
+  if (certFile !== undefined && keyFile === undefined) {
+    problems.push('KAFKA_SSL_CERT_FILE: set, but KAFKA_SSL_KEY_FILE is not; set both or neither');
+  } else if (keyFile !== undefined && certFile === undefined) {
+    problems.push('KAFKA_SSL_KEY_FILE: set, but KAFKA_SSL_CERT_FILE is not; set both or neither');
+  } else if (certFile !== undefined && keyFile !== undefined) {
+    const cert = readPem(
+      'KAFKA_SSL_CERT_FILE',
+      certFile,
+      /CERTIFICATE/,
+      'certificate',
+      readFile,
+      problems,
+    );
+    // PKCS#8 (PRIVATE KEY), PKCS#1 (RSA PRIVATE KEY) or SEC1 (EC PRIVATE KEY); an
+    // ENCRYPTED PRIVATE KEY needs a passphrase Ward has no setting for.
+    const key = readPem(
+      'KAFKA_SSL_KEY_FILE',
+      keyFile,
+      /(?:RSA |EC )?PRIVATE KEY/,
+      'private key (PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY, unencrypted)',
+      readFile,
+      problems,
+    );
+    if (key?.includes('Proc-Type: 4,ENCRYPTED') === true) {
+      problems.push(`KAFKA_SSL_KEY_FILE: ${keyFile} is encrypted; give the key unencrypted`);
+    } else if (cert !== undefined && key !== undefined) {
+      clientAuth = { cert, key };
     }
   }
   let sasl: KafkaSecurity['sasl'];
@@ -175,7 +258,7 @@ export function kafkaSecurity(
   }
   return {
     security: {
-      ...(tls && { ssl: ca !== undefined ? { ca } : {} }),
+      ...(tls && { ssl: { ...(ca !== undefined && { ca }), ...clientAuth } }),
       ...(sasl !== undefined && { sasl }),
     },
     problems,

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { kafkaTlsOptions } from '@ward/config';
 import { Kafka, logLevel, type LogEntry, type SASLOptions } from 'kafkajs';
 import { type KafkaConnectionOptions } from './messaging.options';
 
@@ -47,9 +48,7 @@ export function createKafka(options: KafkaConnectionOptions): Kafka {
   return new Kafka({
     clientId: options.clientId,
     brokers: [...options.brokers],
-    ...(options.ssl !== undefined && {
-      ssl: options.ssl.ca !== undefined ? { ca: [options.ssl.ca], rejectUnauthorized: true } : true,
-    }),
+    ...(options.ssl !== undefined && { ssl: kafkaTlsOptions(options.ssl) }),
     ...(options.sasl !== undefined && { sasl: saslOf(options.sasl) }),
     logLevel: logLevel.WARN,
     logCreator,

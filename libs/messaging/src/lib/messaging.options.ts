@@ -4,8 +4,11 @@ export interface KafkaConnectionOptions {
   readonly topicPrefix: string;
   /** Create every Ward topic that is missing when the service starts. */
   readonly ensureTopics: boolean;
-  /** TLS to the brokers (optionally with a CA); absent means plaintext. */
-  readonly ssl?: { readonly ca?: string };
+  /**
+   * TLS to the brokers (optionally with a CA, and with a PEM client
+   * certificate and key for mutual TLS); absent means plaintext.
+   */
+  readonly ssl?: { readonly ca?: string; readonly cert?: string; readonly key?: string };
   readonly sasl?: {
     readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
     readonly username: string;

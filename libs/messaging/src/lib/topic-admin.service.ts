@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { allTopics, type ResolvedTopic, topicRegistry, type TopicRegistry } from '@ward/contracts';
-import { Kafka } from 'kafkajs';
+import { type Admin, Kafka } from 'kafkajs';
 import { KAFKA_CONNECTION_OPTIONS, type KafkaConnectionOptions } from './messaging.options';
 
 /** Resolves topic names for this deployment and creates missing topics. */
@@ -34,6 +34,16 @@ export async function ensureTopics(
     if (missing.length === 0) {
       return [];
     }
+    await createMissing(admin, missing);
+    logger?.log(`created topics ${missing.map((t) => t.name).join(', ')}`);
+    return missing.map((t) => t.name);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function createMissing(admin: Admin, missing: readonly ResolvedTopic[]): Promise<void> {
+  try {
     await admin.createTopics({
       waitForLeaders: true,
       topics: missing.map((t) => ({
@@ -48,9 +58,16 @@ export async function ensureTopics(
         ],
       })),
     });
-    logger?.log(`created topics ${missing.map((t) => t.name).join(', ')}`);
-    return missing.map((t) => t.name);
-  } finally {
-    await admin.disconnect();
+  } catch (error) {
+    // Under broker ACLs a service may neither create topics nor see those it has
+    // no Describe on; say what to do instead of a bare protocol error.
+    const errors = [error, ...((error as { errors?: unknown[] }).errors ?? [])];
+    if (errors.some((e) => /AUTHORIZATION_FAILED/.test(String((e as { type?: string }).type)))) {
+      throw new Error(
+        `topics ${missing.map((t) => t.name).join(', ')} are missing or hidden from this principal, which may not create them: create them as an administrator (npm run topics) and grant this service its ACLs (npm run kafka-acls)`,
+        { cause: error },
+      );
+    }
+    throw error;
   }
 }
