@@ -12,7 +12,6 @@ import {
   uniqueTag,
   scratchPrefix,
 } from '@ward/testing';
-import Redis from 'ioredis';
 import { type Kafka, type Producer } from 'kafkajs';
 import { Client } from 'pg';
 
@@ -20,7 +19,7 @@ import { Client } from 'pg';
  * The walking skeleton end to end: both services as real processes against the
  * real broker, PostgreSQL and Redis. Telemetry posted over HTTP becomes
  * BehavioralEvents, the monitor profiles them and a burst becomes one alert on
- * the topic, in PostgreSQL and as a cooldown in Redis.
+ * the topic, in PostgreSQL and as a cooldown checkpointed with the agent's profile.
  */
 const tag = uniqueTag('e2e');
 const prefix = scratchPrefix(tag);
@@ -46,7 +45,6 @@ describe('ingest → monitor → alert, end to end', () => {
   let producer: Producer;
   let recorder: TopicRecorder;
   let pg: Client;
-  let redis: Redis;
   let apiKey: string;
 
   beforeAll(async () => {
@@ -77,7 +75,6 @@ describe('ingest → monitor → alert, end to end', () => {
     ).start();
     pg = new Client({ connectionString: env.DATABASE_URL });
     await pg.connect();
-    redis = new Redis(env.REDIS_URL);
     const created = await fetch(`${ingest.baseUrl}/v1/api-keys`, {
       method: 'POST',
       headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
@@ -91,7 +88,6 @@ describe('ingest → monitor → alert, end to end', () => {
     await recorder?.stop();
     await producer?.disconnect();
     await pg?.end();
-    redis?.disconnect();
     const codes = await Promise.all([ingest?.stop(), monitor?.stop()]);
     // A clean SIGTERM drains and exits 0; anything else is a shutdown bug.
     expect(codes).toEqual([0, 0]);
@@ -114,7 +110,7 @@ describe('ingest → monitor → alert, end to end', () => {
       .map((m) => m.value as ThreatAlert)
       .filter((a) => a.agentId === agentId);
 
-  it('turns a burst posted over HTTP into one alert on the topic, in PostgreSQL and in Redis', async () => {
+  it('turns a burst posted over HTTP into one alert on the topic, in PostgreSQL and in its cooldown', async () => {
     const calm = ['calm-1', 'calm-2', 'calm-3'].flatMap((agentId) =>
       callSeries({
         tenantId: tenant,
@@ -167,12 +163,20 @@ describe('ingest → monitor → alert, end to end', () => {
     expect(rows.map((r) => r.alert_id)).toEqual(alerts.map((a) => a.alertId));
     expect(rows[0]!.payload).toEqual(alert);
 
-    for (const severity of ['medium', 'high', 'critical']) {
-      const key = `${redisPrefix}cooldown:${tenant}:call_rate_spike:${severity}:runaway`;
-      const cooldown = await redis.get(key);
-      expect(cooldown?.split('|')[0]).toBe(alerts.find((a) => a.severity === severity)!.alertId);
-      expect(await redis.pttl(key)).toBeGreaterThan(0);
-    }
+    // Each severity's cooldown, opened by its alert, checkpointed with the agent's profile.
+    const cooldowns = await eventually(async () => {
+      const r = await pg.query<{ cooldowns: [string, number, number][] | null }>(
+        'SELECT cooldowns FROM agent_profiles WHERE consumer_group = $1 AND tenant_id = $2 AND agent_id = $3',
+        [`${prefix}monitor`, tenant, 'runaway'],
+      );
+      return r.rows[0]?.cooldowns?.length === 3 ? r.rows[0].cooldowns : undefined;
+    });
+    expect(cooldowns).toEqual(
+      ['medium', 'high', 'critical'].map((severity) => {
+        const opened = Date.parse(alerts.find((a) => a.severity === severity)!.window.start);
+        return [`call_rate_spike:${severity}`, opened, opened + 300_000];
+      }),
+    );
 
     for (const agent of ['calm-1', 'calm-2', 'calm-3']) {
       expect(alertsFor(agent)).toHaveLength(0);

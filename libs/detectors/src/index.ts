@@ -9,3 +9,4 @@ export * from './lib/profile';
 export * from './lib/surprise';
 export * from './lib/fusion';
 export * from './lib/policy';
+export * from './lib/cooldowns';

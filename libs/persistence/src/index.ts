@@ -3,7 +3,6 @@ export * from './lib/data-source';
 export * from './lib/threat-alert.repository';
 export * from './lib/persistence.module';
 export * from './lib/redis/redis.module';
-export * from './lib/redis/cooldown.store';
 export * from './lib/api-key.entity';
 export * from './lib/api-key.repository';
 export * from './lib/api-key.verifier';

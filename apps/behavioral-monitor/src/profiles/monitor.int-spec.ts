@@ -8,10 +8,11 @@ import {
 } from '@ward/contracts';
 import { createKafka } from '@ward/messaging';
 import { eventually, infraEnv, TopicRecorder, uniqueTag, scratchPrefix } from '@ward/testing';
-import { type Producer } from 'kafkajs';
+import Redis from 'ioredis';
+import { type Admin, type Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { createMonitorApp } from '../app';
-import { loadMonitorConfig } from '../config/monitor.config';
+import { loadMonitorConfig, type MonitorConfig } from '../config/monitor.config';
 
 const tag = uniqueTag('monitor');
 const prefix = scratchPrefix(tag);
@@ -48,16 +49,9 @@ describe('behavioral-monitor against the real broker, PostgreSQL and Redis', () 
   let producer: Producer;
   let recorder: TopicRecorder;
   let pg: Client;
+  let config: MonitorConfig;
 
-  beforeAll(async () => {
-    const config = loadMonitorConfig({
-      ...env,
-      KAFKA_TOPIC_PREFIX: prefix,
-      MONITOR_CONSUMER_GROUP: `${prefix}monitor`,
-      REDIS_KEY_PREFIX: `${tag}:`,
-      MONITOR_ADMIN_TOKEN: 'test-admin-token',
-      LOG_LEVEL: 'error',
-    });
+  async function startApp(): Promise<void> {
     app = await createMonitorApp(config);
     await app.listen(0, '127.0.0.1');
     base = await app.getUrl();
@@ -67,6 +61,18 @@ describe('behavioral-monitor against the real broker, PostgreSQL and Redis', () 
         description: 'the monitor to be ready',
       },
     );
+  }
+
+  beforeAll(async () => {
+    config = loadMonitorConfig({
+      ...env,
+      KAFKA_TOPIC_PREFIX: prefix,
+      MONITOR_CONSUMER_GROUP: `${prefix}monitor`,
+      REDIS_KEY_PREFIX: `${tag}:`,
+      MONITOR_ADMIN_TOKEN: 'test-admin-token',
+      LOG_LEVEL: 'error',
+    });
+    await startApp();
     const kafka = createKafka({
       brokers: env.KAFKA_BROKERS.split(','),
       clientId: 'test',
@@ -368,5 +374,89 @@ describe('behavioral-monitor against the real broker, PostgreSQL and Redis', () 
         (m.value as ThreatAlert).severity === 'critical',
     );
     expect((critical.value as ThreatAlert).agentId).toBe('nul-burst');
+  });
+
+  it('keeps a cooldown across a restart that finds Redis empty: it is checkpointed with the profile', async () => {
+    const agentId = 'restart-burst';
+    const all = events(agentId, [8, 9, 8, 60, 70]);
+    const secondBurstAt = START + 4 * WINDOW;
+    await publish(
+      all.filter((e) => Date.parse(e.timestamp) < secondBurstAt),
+      50,
+    );
+    const opened = await eventually(async () => {
+      const { rows } = await pg.query<{ cooldowns: [string, number, number][] | null }>(
+        'SELECT cooldowns FROM agent_profiles WHERE consumer_group = $1 AND tenant_id = $2 AND agent_id = $3',
+        [config.consumerGroup, tenant, agentId],
+      );
+      return rows[0]?.cooldowns?.length === 3 ? rows[0].cooldowns : undefined;
+    });
+    expect(opened.map(([key]) => key)).toEqual([
+      'call_rate_spike:medium',
+      'call_rate_spike:high',
+      'call_rate_spike:critical',
+    ]);
+    const alertsOf = () =>
+      recorder
+        .on(topics.threatAlerts.name)
+        .map((m) => m.value as ThreatAlert)
+        .filter((a) => a.agentId === agentId);
+    await eventually(() => (alertsOf().length === 3 ? true : undefined), {
+      description: 'the first burst to alert once per severity',
+    });
+
+    // A restart, and Redis restarted without persistence: all the monitor kept there is gone.
+    await app.close();
+    const redis = new Redis(env.REDIS_URL);
+    try {
+      const keys = await redis.keys(`${tag}:*`);
+      if (keys.length > 0) {
+        await redis.del(...keys);
+      }
+      expect(await redis.keys(`${tag}:*`)).toEqual([]);
+    } finally {
+      redis.disconnect();
+    }
+    await startApp();
+
+    // The second burst, inside the cooldowns the first one opened, then waits
+    // until the monitor has checkpointed everything on the topic.
+    await publish(
+      all.filter((e) => Date.parse(e.timestamp) >= secondBurstAt),
+      50,
+    );
+    const kafka = createKafka({
+      brokers: env.KAFKA_BROKERS.split(','),
+      clientId: 'test',
+      topicPrefix: prefix,
+      ensureTopics: false,
+    });
+    const admin: Admin = kafka.admin();
+    await admin.connect();
+    try {
+      const ends = await admin.fetchTopicOffsets(topics.behavioralEvents.name);
+      const want = ends.reduce((n, p) => n + Number(p.high), 0);
+      await eventually(
+        async () => {
+          const { rows } = await pg.query<{ n: string }>(
+            'SELECT coalesce(sum(next_offset), 0) AS n FROM monitor_offsets WHERE consumer_group = $1',
+            [config.consumerGroup],
+          );
+          return Number(rows[0]!.n) === want ? true : undefined;
+        },
+        { description: `the monitor to checkpoint all ${want} events` },
+      );
+      const alertEnds = await admin.fetchTopicOffsets(topics.threatAlerts.name);
+      const total = alertEnds.reduce((n, p) => n + Number(p.high), 0);
+      await eventually(
+        () => (recorder.on(topics.threatAlerts.name).length >= total ? true : undefined),
+        { description: `the recorder to read all ${total} alerts` },
+      );
+    } finally {
+      await admin.disconnect();
+    }
+    // The first burst's three alerts (a re-publication carries the same id), nothing more.
+    const distinct = new Map(alertsOf().map((a) => [a.alertId, a.severity]));
+    expect([...distinct.values()]).toEqual(['medium', 'high', 'critical']);
   });
 });

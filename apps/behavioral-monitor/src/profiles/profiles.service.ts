@@ -7,14 +7,21 @@ import {
   type ThreatAlert,
 } from '@ward/contracts';
 import {
+  admitAlert,
+  type AgentCooldowns,
   alertContextOf,
   type AgentProfile,
+  cooldownKey,
+  type CooldownSpan,
   copyProfile,
+  deserializeCooldowns,
   deserializeProfile,
   deterministicId,
   METRICS,
   newProfile,
   ProfileEngine,
+  pruneCooldowns,
+  serializeCooldowns,
   serializeProfile,
   type TierChange,
 } from '@ward/detectors';
@@ -37,11 +44,16 @@ import { type Counter, type Histogram } from 'prom-client';
 /** Longest stretch a checkpoint serializes before giving the event loop back. */
 const SERIALIZE_SLICE_MS = 4;
 
+/** Cooldown spans that ended this long before an agent's new alert (event time) are dropped. */
+const COOLDOWN_KEEP_MS = 24 * 60 * 60 * 1000;
+
 interface AgentEntry {
   readonly tenantId: string;
   readonly agentId: string;
   readonly profile: AgentProfile;
   lastEventMs: number;
+  /** Open alert cooldowns, checkpointed with the profile (null: none). */
+  cooldowns: AgentCooldowns | null;
 }
 
 interface PartitionState {
@@ -370,6 +382,7 @@ export class ProfilesService {
         agentId: row.agentId,
         profile,
         lastEventMs: profile.maxTs,
+        cooldowns: deserializeCooldowns(row.cooldowns),
       });
     }
     if (agents.size > 0) {
@@ -449,7 +462,11 @@ export class ProfilesService {
     const controlRows = state.controlRows;
     const nextOffset = state.applied;
     // Copies taken now (a memcpy each), serialized in slices while batches go on.
-    const taken = entries.map(([, e]) => ({ ...e, profile: copyProfile(e.profile) }));
+    const taken = entries.map(([, e]) => ({
+      ...e,
+      profile: copyProfile(e.profile),
+      cooldowns: e.cooldowns === null ? null : new Map(e.cooldowns),
+    }));
     state.dirty.clear();
     state.tierRows = [];
     state.controlRows = [];
@@ -560,6 +577,7 @@ export class ProfilesService {
           agentId: event.agentId,
           profile: newProfile(),
           lastEventMs: 0,
+          cooldowns: null,
         };
         state.agents.set(key, entry);
       }
@@ -600,13 +618,40 @@ export class ProfilesService {
           context,
         );
         alertOf.set(finding, alert);
-        alerts.push(alert);
+        if (this.admit(entry, alert)) {
+          alerts.push(alert);
+        }
       }
       for (const change of result.tierChanges) {
         this.tierChange(state, entry, change, alertOf.get(change.cause)?.alertId, controls);
       }
     }
     return { profiled: fresh.length - duplicates, late, duplicates, windowsClosed };
+  }
+
+  /**
+   * Whether the agent's cooldown lets the alert through (and opens it when it
+   * does). Decided here, with the profile, so the verdict is checkpointed with
+   * it and a replay decides it the same way.
+   */
+  private admit(entry: AgentEntry, alert: ThreatAlert): boolean {
+    if (this.config.cooldownMs === 0) {
+      return true;
+    }
+    const windowStartMs = Date.parse(alert.window.start);
+    const cooldowns: AgentCooldowns = entry.cooldowns ?? new Map<string, CooldownSpan>();
+    pruneCooldowns(cooldowns, windowStartMs - COOLDOWN_KEEP_MS);
+    const admitted = admitAlert(
+      cooldowns,
+      cooldownKey(alert.detector, alert.severity),
+      windowStartMs,
+      this.config.cooldownMs,
+    );
+    entry.cooldowns = cooldowns.size === 0 ? null : cooldowns;
+    if (!admitted) {
+      this.alerts.suppressed(alert);
+    }
+    return admitted;
   }
 
   private tierChange(
@@ -702,6 +747,7 @@ export class ProfilesService {
       lateEvents: p.lateEvents,
       lastEventAt: new Date(Number.isFinite(entry.lastEventMs) ? entry.lastEventMs : 0),
       baselines: this.baselines(p),
+      cooldowns: serializeCooldowns(entry.cooldowns),
     };
   }
 

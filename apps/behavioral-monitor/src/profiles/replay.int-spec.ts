@@ -16,6 +16,7 @@ import {
   uniqueTag,
   scratchPrefix,
 } from '@ward/testing';
+import Redis from 'ioredis';
 import { type Kafka } from 'kafkajs';
 import { Client } from 'pg';
 
@@ -291,18 +292,42 @@ describe('behavioral-monitor gives the same answer however the stream is consume
     expect(outcome(s)).toEqual(reference);
   });
 
-  it('with a kill -9 in the middle and a restart: identical alerts and tiers', async () => {
-    const s = await scenario('kill');
+  /** Half the stream, then 100 events while the monitor is killed, `meanwhile`, a restart, the rest. */
+  async function killMidway(
+    name: string,
+    meanwhile: (s: Scenario) => Promise<void>,
+  ): Promise<void> {
+    const s = await scenario(name);
     const half = Math.floor(events.length / 2);
     await publish(s, events.slice(0, half));
     const first = await monitor(s);
     await drained(s);
     await publish(s, events.slice(half, half + 100));
     await first.stop('SIGKILL');
+    await meanwhile(s);
     await publish(s, events.slice(half + 100));
     await monitor(s);
     await drained(s);
     expect(outcome(s)).toEqual(reference);
+  }
+
+  it('with a kill -9 in the middle and a restart: identical alerts and tiers', async () => {
+    await killMidway('kill', () => Promise.resolve());
+  });
+
+  it('with a kill -9 and Redis emptied meanwhile (restarted without persistence): identical alerts and tiers', async () => {
+    // Cooldowns are checkpointed with the profiles, so what Redis loses
+    // (claims, anything else the monitor keeps there) cannot change a verdict.
+    await killMidway('redis-lost', async (s) => {
+      const redis = new Redis(env.REDIS_URL);
+      try {
+        const keys = await redis.keys(`${s.prefix}:*`);
+        expect(keys.length).toBeGreaterThan(0);
+        await redis.del(...keys);
+      } finally {
+        redis.disconnect();
+      }
+    });
   });
 
   it('over a checkpoint left by a deleted topic of the same name: identical alerts and tiers', async () => {

@@ -10,6 +10,7 @@ import { CreateResponseRuns1764500000000 } from './migrations/1764500000000-crea
 import { CreatePolicies1764600000000 } from './migrations/1764600000000-create-policies';
 import { PolicyEvidenceClockIndex1764600000001 } from './migrations/1764600000001-policy-evidence-clock-index';
 import { ApiKeyExpiry1764710000000 } from './migrations/1764710000000-api-key-expiry';
+import { AgentCooldowns1764800000000 } from './migrations/1764800000000-agent-cooldowns';
 import { ThreatAlertEntity } from './threat-alert.entity';
 
 export const ENTITIES = [ThreatAlertEntity, ApiKeyEntity, FilePositionEntity];
@@ -23,6 +24,7 @@ export const MIGRATIONS = [
   CreatePolicies1764600000000,
   PolicyEvidenceClockIndex1764600000001,
   ApiKeyExpiry1764710000000,
+  AgentCooldowns1764800000000,
 ];
 
 export interface DatabaseOptions {

@@ -1,10 +1,8 @@
 import { type ThreatAlert } from '@ward/contracts';
 import { infraEnv, uniqueTag } from '@ward/testing';
-import Redis from 'ioredis';
 import { createHash } from 'node:crypto';
 import { type DataSource } from 'typeorm';
 import { createDataSource } from './data-source';
-import { CooldownStore } from './redis/cooldown.store';
 import { ThreatAlertRepository } from './threat-alert.repository';
 
 const tenant = uniqueTag('tenant');
@@ -66,52 +64,5 @@ describe('ThreatAlertRepository against PostgreSQL', () => {
 
   it('enforces value ranges in the schema itself', async () => {
     await expect(sut.saveNew([{ ...alert(id('c')), riskScore: 1000 }])).rejects.toThrow();
-  });
-});
-
-describe('CooldownStore against Redis', () => {
-  let redis: Redis;
-  let sut: CooldownStore;
-  const base = {
-    tenantId: tenant,
-    agentId: 'bot',
-    detector: 'call_rate_spike',
-    cooldownMs: 300_000,
-    retainMs: 600_000,
-  };
-  const T = Date.UTC(2026, 0, 1);
-
-  beforeAll(() => {
-    redis = new Redis(infraEnv().REDIS_URL, { keyPrefix: `${uniqueTag('test')}:` });
-    sut = new CooldownStore(redis);
-  });
-
-  afterAll(async () => {
-    await redis?.quit();
-  });
-
-  it('lets the first alert through and suppresses a different one inside the event-time span', async () => {
-    expect(await sut.claim({ ...base, alertId: 'first', eventTimeMs: T })).toBe(true);
-    expect(await sut.claim({ ...base, alertId: 'second', eventTimeMs: T + 60_000 })).toBe(false);
-    expect(await sut.current(tenant, 'bot', 'call_rate_spike')).toEqual({
-      alertId: 'first',
-      untilMs: T + 300_000,
-    });
-  });
-
-  it('lets the same alert through again (a replay) and older history too', async () => {
-    expect(await sut.claim({ ...base, alertId: 'first', eventTimeMs: T })).toBe(true);
-    expect(await sut.claim({ ...base, alertId: 'older', eventTimeMs: T - 600_000 })).toBe(true);
-  });
-
-  it('opens a new cooldown once the span has passed in event time', async () => {
-    expect(await sut.claim({ ...base, alertId: 'third', eventTimeMs: T + 300_000 })).toBe(true);
-    expect(await sut.current(tenant, 'bot', 'call_rate_spike')).toMatchObject({ alertId: 'third' });
-  });
-
-  it('sets a wall-clock expiry on the key', async () => {
-    const ttl = await redis.pttl(CooldownStore.key(tenant, 'bot', 'call_rate_spike'));
-    expect(ttl).toBeGreaterThan(0);
-    expect(ttl).toBeLessThanOrEqual(600_000);
   });
 });

@@ -4,7 +4,6 @@ import { type DataSource } from 'typeorm';
 import { ApiKeyRepository, hashApiKey } from './api-key.repository';
 import { createDataSource } from './data-source';
 import { FilePositionRepository } from './file-position.repository';
-import { CooldownStore } from './redis/cooldown.store';
 import { DedupStore } from './redis/dedup.store';
 import { TokenBucketStore } from './redis/token-bucket.store';
 
@@ -160,21 +159,5 @@ describe('Redis stores', () => {
       60_000,
     );
     expect(again.map((v, i) => v === (i % 2 === 0))).toEqual(again.map(() => true));
-  });
-
-  it('cooldown claims in one round trip give the verdicts of claims one after another', async () => {
-    const sut = new CooldownStore(redis);
-    const T = Date.UTC(2026, 0, 1);
-    const base = { tenantId: tenant, agentId: 'bulk', cooldownMs: 300_000, retainMs: 600_000 };
-    expect(
-      await sut.claimAll([
-        { ...base, detector: 'spike:medium', alertId: 'a1', eventTimeMs: T },
-        { ...base, detector: 'spike:medium', alertId: 'a2', eventTimeMs: T + 60_000 },
-        { ...base, detector: 'spike:high', alertId: 'a3', eventTimeMs: T + 60_000 },
-        { ...base, detector: 'spike:medium', alertId: 'a1', eventTimeMs: T },
-        { ...base, detector: 'spike:medium', alertId: 'a4', eventTimeMs: T + 300_000 },
-      ]),
-    ).toEqual([true, false, true, true, true]);
-    expect(await sut.claimAll([])).toEqual([]);
   });
 });

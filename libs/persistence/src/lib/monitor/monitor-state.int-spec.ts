@@ -21,6 +21,8 @@ function profile(i: number, state: string, riskScore = 10): ProfileRow {
     lateEvents: 0,
     lastEventAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i % 60)),
     baselines: { call_count: { mean: i, stddev: 1, windows: 3 } },
+    // Every other agent has an open cooldown, the rest none.
+    cooldowns: i % 2 === 0 ? [['call_rate_spike:high', i, i + 300_000]] : null,
   };
 }
 
@@ -46,6 +48,7 @@ describe('MonitorStateRepository checkpoints against PostgreSQL', () => {
     return {
       nextOffset: loaded.nextOffset,
       states: new Map(loaded.profiles.map((p) => [p.agentId, p.state])),
+      cooldowns: new Map(loaded.profiles.map((p) => [p.agentId, p.cooldowns])),
     };
   };
 
@@ -59,9 +62,11 @@ describe('MonitorStateRepository checkpoints against PostgreSQL', () => {
       tierChanges: [],
       controls: [],
     });
-    const { nextOffset, states } = await stored();
+    const { nextOffset, states, cooldowns } = await stored();
     expect(nextOffset).toBe('1000');
     expect(states.size).toBe(count);
+    expect(cooldowns.get('agent-2')).toEqual([['call_rate_spike:high', 2, 300_002]]);
+    expect(cooldowns.get('agent-3')).toBeNull();
     expect(states.get('agent-0')).toBe('v1-0');
     expect(states.get(`agent-${count - 1}`)).toBe(`v1-${count - 1}`);
   });

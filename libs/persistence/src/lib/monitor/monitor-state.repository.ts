@@ -12,6 +12,16 @@ export interface ProfileRow {
   readonly lateEvents: number;
   readonly lastEventAt: Date;
   readonly baselines: unknown;
+  /** The agent's open alert cooldowns (libs/detectors serializeCooldowns), or null. */
+  readonly cooldowns: unknown;
+}
+
+/** A checkpointed agent, as a partition is restored from. */
+export interface StoredProfile {
+  readonly tenantId: string;
+  readonly agentId: string;
+  readonly state: string;
+  readonly cooldowns: unknown;
 }
 
 export interface TierChangeRow {
@@ -144,22 +154,27 @@ export class MonitorStateRepository {
     partition: number,
   ): Promise<{
     nextOffset: string | null;
-    profiles: { tenantId: string; agentId: string; state: string }[];
+    profiles: StoredProfile[];
   }> {
     const offsets = await this.dataSource.query<{ next_offset: string }[]>(
       `SELECT next_offset FROM monitor_offsets WHERE consumer_group = $1 AND topic = $2 AND partition = $3`,
       [group, topic, partition],
     );
     const rows = await this.dataSource.query<
-      { tenant_id: string; agent_id: string; state: string }[]
+      { tenant_id: string; agent_id: string; state: string; cooldowns: unknown }[]
     >(
-      `SELECT tenant_id, agent_id, state FROM agent_profiles
+      `SELECT tenant_id, agent_id, state, cooldowns FROM agent_profiles
         WHERE consumer_group = $1 AND topic = $2 AND partition = $3`,
       [group, topic, partition],
     );
     return {
       nextOffset: offsets[0]?.next_offset ?? null,
-      profiles: rows.map((r) => ({ tenantId: r.tenant_id, agentId: r.agent_id, state: r.state })),
+      profiles: rows.map((r) => ({
+        tenantId: r.tenant_id,
+        agentId: r.agent_id,
+        state: r.state,
+        cooldowns: r.cooldowns,
+      })),
     };
   }
 
@@ -191,19 +206,21 @@ export class MonitorStateRepository {
         const p = c.profiles.slice(from, from + PROFILES_PER_STATEMENT);
         await tx.query(
           `INSERT INTO agent_profiles AS t (consumer_group, tenant_id, agent_id, topic, partition, state,
-             behavior_tier, risk_score, windows_closed, late_events, last_event_at, baselines, updated_at)
+             behavior_tier, risk_score, windows_closed, late_events, last_event_at, baselines,
+             cooldowns, updated_at)
            SELECT $1, u.tenant_id, u.agent_id, $2, $3, u.state, u.behavior_tier, u.risk_score,
-                  u.windows_closed, u.late_events, u.last_event_at, u.baselines::jsonb, now()
+                  u.windows_closed, u.late_events, u.last_event_at, u.baselines::jsonb,
+                  u.cooldowns::jsonb, now()
              FROM json_to_recordset($4::json)
                AS u(tenant_id text, agent_id text, state text, behavior_tier smallint,
                     risk_score smallint, windows_closed bigint, late_events bigint,
-                    last_event_at timestamptz, baselines json)
+                    last_event_at timestamptz, baselines json, cooldowns json)
            ON CONFLICT (consumer_group, tenant_id, agent_id) DO UPDATE SET
              topic = excluded.topic, partition = excluded.partition, state = excluded.state,
              behavior_tier = excluded.behavior_tier, risk_score = excluded.risk_score,
              windows_closed = excluded.windows_closed, late_events = excluded.late_events,
              last_event_at = excluded.last_event_at, baselines = excluded.baselines,
-             updated_at = now()`,
+             cooldowns = excluded.cooldowns, updated_at = now()`,
           [
             c.group,
             c.topic,
@@ -221,6 +238,8 @@ export class MonitorStateRepository {
                 late_events: r.lateEvents,
                 last_event_at: r.lastEventAt.toISOString(),
                 baselines: r.baselines,
+                // Left out when there is none: a JSON null would be stored as jsonb 'null'.
+                ...(r.cooldowns !== null && { cooldowns: r.cooldowns }),
               })),
             ),
           ],

@@ -10,7 +10,6 @@ import {
 } from '@nestjs/common';
 import { ReadinessService } from '@ward/observability';
 import Redis from 'ioredis';
-import { CooldownStore } from './cooldown.store';
 import { DedupStore } from './dedup.store';
 import { TokenBucketStore } from './token-bucket.store';
 
@@ -96,11 +95,10 @@ export class RedisModule {
           },
         },
         RedisLifecycle,
-        CooldownStore,
         DedupStore,
         TokenBucketStore,
       ],
-      exports: [Redis, CooldownStore, DedupStore, TokenBucketStore],
+      exports: [Redis, DedupStore, TokenBucketStore],
     };
   }
 }
