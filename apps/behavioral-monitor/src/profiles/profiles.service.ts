@@ -44,7 +44,7 @@ import { type Counter, type Histogram } from 'prom-client';
 /** Longest stretch a checkpoint serializes before giving the event loop back. */
 const SERIALIZE_SLICE_MS = 4;
 
-/** Cooldown spans that ended this long before an agent's new alert (event time) are dropped. */
+/** Cooldown spans that ended this long before an agent's latest event (event time) are dropped. */
 const COOLDOWN_KEEP_MS = 24 * 60 * 60 * 1000;
 
 interface AgentEntry {
@@ -52,8 +52,12 @@ interface AgentEntry {
   readonly agentId: string;
   readonly profile: AgentProfile;
   lastEventMs: number;
-  /** Open alert cooldowns, checkpointed with the profile (null: none). */
-  cooldowns: AgentCooldowns | null;
+}
+
+/** What a checkpoint writes of an agent: copies taken at once, serialized later. */
+interface TakenAgent {
+  readonly entry: AgentEntry;
+  readonly cooldowns: AgentCooldowns | null;
 }
 
 interface PartitionState {
@@ -65,6 +69,11 @@ interface PartitionState {
   /** Where this state started when there was no checkpoint: the resume point until one exists. */
   readonly origin: bigint;
   readonly agents: Map<string, AgentEntry>;
+  /**
+   * Open alert cooldowns by agent key, for the agents that have any (most
+   * never alert, so they hold nothing for it); checkpointed with the profile.
+   */
+  readonly cooldowns: Map<string, AgentCooldowns>;
   /** Agents changed since the last checkpoint, and the tier history and control state to write with them. */
   readonly dirty: Map<string, AgentEntry>;
   tierRows: TierChangeRow[];
@@ -375,15 +384,20 @@ export class ProfilesService {
       );
     }
     const agents = new Map<string, AgentEntry>();
+    const cooldowns = new Map<string, AgentCooldowns>();
     for (const row of loaded.profiles) {
       const profile = deserializeProfile(row.state);
-      agents.set(agentKey(row.tenantId, row.agentId), {
+      const key = agentKey(row.tenantId, row.agentId);
+      agents.set(key, {
         tenantId: row.tenantId,
         agentId: row.agentId,
         profile,
         lastEventMs: profile.maxTs,
-        cooldowns: deserializeCooldowns(row.cooldowns),
       });
+      const open = deserializeCooldowns(row.cooldowns);
+      if (open !== null) {
+        cooldowns.set(key, open);
+      }
     }
     if (agents.size > 0) {
       // Baseline resets requested while no replica held these agents.
@@ -408,6 +422,7 @@ export class ProfilesService {
       durable,
       origin: durable ?? known?.origin ?? first,
       agents,
+      cooldowns,
       dirty: new Map(),
       tierRows: [],
       controlRows: [],
@@ -462,11 +477,13 @@ export class ProfilesService {
     const controlRows = state.controlRows;
     const nextOffset = state.applied;
     // Copies taken now (a memcpy each), serialized in slices while batches go on.
-    const taken = entries.map(([, e]) => ({
-      ...e,
-      profile: copyProfile(e.profile),
-      cooldowns: e.cooldowns === null ? null : new Map(e.cooldowns),
-    }));
+    const taken = entries.map(([key, e]): TakenAgent => {
+      const open = state.cooldowns.get(key);
+      return {
+        entry: { ...e, profile: copyProfile(e.profile) },
+        cooldowns: open === undefined ? null : new Map(open),
+      };
+    });
     state.dirty.clear();
     state.tierRows = [];
     state.controlRows = [];
@@ -577,7 +594,6 @@ export class ProfilesService {
           agentId: event.agentId,
           profile: newProfile(),
           lastEventMs: 0,
-          cooldowns: null,
         };
         state.agents.set(key, entry);
       }
@@ -601,6 +617,14 @@ export class ProfilesService {
         this.settings.settingsFor(event.tenantId),
       );
       entry.lastEventMs = Math.max(entry.lastEventMs, timestampMs);
+      const open = state.cooldowns.get(key);
+      if (open !== undefined) {
+        // Spans the agent's own event time has long left: never consulted again.
+        pruneCooldowns(open, entry.lastEventMs - COOLDOWN_KEEP_MS);
+        if (open.size === 0) {
+          state.cooldowns.delete(key);
+        }
+      }
       state.dirty.set(key, entry);
       late += result.late ? 1 : 0;
       windowsClosed += result.windowsClosed;
@@ -618,7 +642,7 @@ export class ProfilesService {
           context,
         );
         alertOf.set(finding, alert);
-        if (this.admit(entry, alert)) {
+        if (this.admit(state, key, alert)) {
           alerts.push(alert);
         }
       }
@@ -634,20 +658,21 @@ export class ProfilesService {
    * does). Decided here, with the profile, so the verdict is checkpointed with
    * it and a replay decides it the same way.
    */
-  private admit(entry: AgentEntry, alert: ThreatAlert): boolean {
+  private admit(state: PartitionState, key: string, alert: ThreatAlert): boolean {
     if (this.config.cooldownMs === 0) {
       return true;
     }
     const windowStartMs = Date.parse(alert.window.start);
-    const cooldowns: AgentCooldowns = entry.cooldowns ?? new Map<string, CooldownSpan>();
-    pruneCooldowns(cooldowns, windowStartMs - COOLDOWN_KEEP_MS);
+    const cooldowns: AgentCooldowns = state.cooldowns.get(key) ?? new Map<string, CooldownSpan>();
     const admitted = admitAlert(
       cooldowns,
       cooldownKey(alert.detector, alert.severity),
       windowStartMs,
       this.config.cooldownMs,
     );
-    entry.cooldowns = cooldowns.size === 0 ? null : cooldowns;
+    if (cooldowns.size > 0) {
+      state.cooldowns.set(key, cooldowns);
+    }
     if (!admitted) {
       this.alerts.suppressed(alert);
     }
@@ -722,11 +747,11 @@ export class ProfilesService {
    * loop is given back every few milliseconds, so a checkpoint of thousands of
    * profiles never holds up the batches (and their alerts) behind it.
    */
-  private async rows(entries: readonly AgentEntry[]): Promise<ProfileRow[]> {
+  private async rows(entries: readonly TakenAgent[]): Promise<ProfileRow[]> {
     const rows: ProfileRow[] = [];
     let sliceStart = performance.now();
-    for (const entry of entries) {
-      rows.push(this.row(entry));
+    for (const taken of entries) {
+      rows.push(this.row(taken.entry, taken.cooldowns));
       if (performance.now() - sliceStart >= SERIALIZE_SLICE_MS) {
         await new Promise<void>((resolve) => setImmediate(resolve));
         sliceStart = performance.now();
@@ -735,7 +760,7 @@ export class ProfilesService {
     return rows;
   }
 
-  private row(entry: AgentEntry): ProfileRow {
+  private row(entry: AgentEntry, cooldowns: AgentCooldowns | null): ProfileRow {
     const p = entry.profile;
     return {
       tenantId: entry.tenantId,
@@ -747,7 +772,7 @@ export class ProfilesService {
       lateEvents: p.lateEvents,
       lastEventAt: new Date(Number.isFinite(entry.lastEventMs) ? entry.lastEventMs : 0),
       baselines: this.baselines(p),
-      cooldowns: serializeCooldowns(entry.cooldowns),
+      cooldowns: serializeCooldowns(cooldowns),
     };
   }
 
