@@ -98,7 +98,7 @@ export class IntakeService {
       candidates.push(result.event);
     }
 
-    const unseen = await this.dropPublished(candidates);
+    const { unseen, keys } = await this.dropPublished(candidates);
     duplicates += candidates.length - unseen.length;
 
     const alerts: ThreatAlert[] = [];
@@ -125,7 +125,7 @@ export class IntakeService {
         this.metrics.inlineAlerts.inc({ detector: alert.detector });
       }
     }
-    await this.remember(fresh);
+    await this.remember(keys);
 
     this.metrics.recordIntake(source.channel, {
       accepted: fresh.length,
@@ -143,37 +143,34 @@ export class IntakeService {
     };
   }
 
-  private async dropPublished(events: readonly BehavioralEvent[]): Promise<BehavioralEvent[]> {
+  /**
+   * The events not published within the dedup window, in order, and their
+   * dedup keys (hashed once here, marked with the same keys after publishing).
+   */
+  private async dropPublished(
+    events: readonly BehavioralEvent[],
+  ): Promise<{ unseen: BehavioralEvent[]; keys: string[] }> {
     if (this.config.dedupWindowMs === 0 || events.length === 0) {
-      return [...events];
+      return { unseen: [...events], keys: [] };
     }
-    const byTenant = groupByTenant(events);
-    const fresh: BehavioralEvent[] = [];
-    for (const [tenantId, group] of byTenant) {
-      const seen = await this.dedup.seen(
-        tenantId,
-        group.map((e) => e.eventId),
-      );
-      group.forEach((event, i) => {
-        if (!seen[i]) {
-          fresh.push(event);
-        }
-      });
-    }
-    return fresh;
+    const keys = events.map((e) => DedupStore.key(e.tenantId, e.eventId));
+    const seen = await this.dedup.seenKeys(keys);
+    const unseen: BehavioralEvent[] = [];
+    const unseenKeys: string[] = [];
+    events.forEach((event, i) => {
+      if (!seen[i]) {
+        unseen.push(event);
+        unseenKeys.push(keys[i]!);
+      }
+    });
+    return { unseen, keys: unseenKeys };
   }
 
-  private async remember(events: readonly BehavioralEvent[]): Promise<void> {
+  private async remember(keys: readonly string[]): Promise<void> {
     if (this.config.dedupWindowMs === 0) {
       return;
     }
-    for (const [tenantId, group] of groupByTenant(events)) {
-      await this.dedup.mark(
-        tenantId,
-        group.map((e) => e.eventId),
-        this.config.dedupWindowMs,
-      );
-    }
+    await this.dedup.markKeys(keys, this.config.dedupWindowMs);
   }
 }
 
@@ -183,17 +180,4 @@ function namedTenant(value: unknown): string | undefined {
     return typeof tenant === 'string' ? tenant : undefined;
   }
   return undefined;
-}
-
-function groupByTenant(events: readonly BehavioralEvent[]): Map<string, BehavioralEvent[]> {
-  const groups = new Map<string, BehavioralEvent[]>();
-  for (const event of events) {
-    const group = groups.get(event.tenantId);
-    if (group) {
-      group.push(event);
-    } else {
-      groups.set(event.tenantId, [event]);
-    }
-  }
-  return groups;
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import Redis from 'ioredis';
 
 /**
@@ -67,18 +67,29 @@ export class DedupStore {
   }
 
   static key(scope: string, id: string): string {
-    return `dedup:${scope}:${createHash('sha256').update(id).digest('base64url').slice(0, 22)}`;
+    // One-shot hash(): a third of createHash's cost on ids this short, same digest.
+    return `dedup:${scope}:${hash('sha256', id, 'base64url').slice(0, 22)}`;
+  }
+
+  /** The keys of `ids` in `scope`, for a caller that checks and later marks the same ids. */
+  static keys(scope: string, ids: readonly string[]): string[] {
+    return ids.map((id) => DedupStore.key(scope, id));
   }
 
   /** For each id, whether it was already marked in `scope`. */
   async seen(scope: string, ids: readonly string[]): Promise<boolean[]> {
-    if (ids.length === 0) {
+    return this.seenKeys(DedupStore.keys(scope, ids));
+  }
+
+  /** For each key (DedupStore.keys), whether it was already marked. */
+  async seenKeys(keys: readonly string[]): Promise<boolean[]> {
+    if (keys.length === 0) {
       return [];
     }
     // One MGET per chunk of keys (a marked key holds a value), not one EXISTS per id.
     const pipeline = this.redis.pipeline();
-    for (const chunk of chunks(ids)) {
-      pipeline.mget(...chunk.map((id) => DedupStore.key(scope, id)));
+    for (const chunk of chunks(keys)) {
+      pipeline.mget(...chunk);
     }
     const results = (await pipeline.exec()) ?? [];
     return results.flatMap(([error, values]) => {
@@ -90,7 +101,12 @@ export class DedupStore {
   }
 
   async mark(scope: string, ids: readonly string[], ttlMs: number): Promise<void> {
-    if (ids.length === 0) {
+    await this.markKeys(DedupStore.keys(scope, ids), ttlMs);
+  }
+
+  /** Marks keys (DedupStore.keys) for `ttlMs`. */
+  async markKeys(keys: readonly string[], ttlMs: number): Promise<void> {
+    if (keys.length === 0) {
       return;
     }
     // One script run per chunk of keys, not one SET per id.
@@ -98,8 +114,8 @@ export class DedupStore {
     const run = (pipeline as unknown as Record<string, MarkCommand>)[this.markCommand]!.bind(
       pipeline,
     );
-    for (const chunk of chunks(ids)) {
-      void run(chunk.length, ...chunk.map((id) => DedupStore.key(scope, id)), String(ttlMs));
+    for (const chunk of chunks(keys)) {
+      void run(chunk.length, ...chunk, String(ttlMs));
     }
     const results = (await pipeline.exec()) ?? [];
     const failed = results.find(([error]) => error);
