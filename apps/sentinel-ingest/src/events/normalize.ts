@@ -18,6 +18,8 @@ export interface NormalizeContext {
   readonly maxFutureSkewMs: number;
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 export type NormalizeResult =
   | { readonly ok: true; readonly event: BehavioralEvent }
   | { readonly ok: false; readonly issues: readonly ContractIssue[] };
@@ -117,30 +119,56 @@ export function normalizeRawEvent(raw: unknown, ctx: NormalizeContext): Normaliz
     return fail('/result', `result exceeds ${MAX_RESULT_BYTES} bytes serialized`);
   }
   const tenantId = r.tenantId ?? ctx.defaultTenant;
-  const event: BehavioralEvent = {
+  // Built field by field in the contract's order (so the JSON published is the
+  // same as ever): optional fields are assigned only when present, without
+  // the throwaway object a conditional spread makes for each.
+  const event: Mutable<BehavioralEvent> = {
     schemaVersion: 1,
     eventId: r.eventId ?? deriveEventId(tenantId, raw),
     tenantId,
     agentId: r.agentId,
-    ...(r.sessionId !== undefined && { sessionId: r.sessionId }),
-    ...(r.requesterId !== undefined && { requesterId: r.requesterId }),
-    timestamp: new Date(timestampMs).toISOString(),
-    receivedAt: ctx.receivedAt.toISOString(),
-    source: { channel: ctx.channel, ...(ctx.origin !== undefined && { origin: ctx.origin }) },
-    type: r.type ?? 'custom',
-    action: r.action,
-    ...(r.resource !== undefined && { resource: r.resource }),
-    outcome: r.outcome ?? 'ok',
-    ...(r.latencyMs !== undefined && { latencyMs: r.latencyMs }),
-    ...(r.bytesIn !== undefined && { bytesIn: r.bytesIn }),
-    ...(r.bytesOut !== undefined && { bytesOut: r.bytesOut }),
-    ...(r.parameters !== undefined && { parameters: r.parameters }),
-    ...(r.result !== undefined && { result: r.result }),
-    parameterEntropy: shannonEntropy(parametersJson),
-    ...(r.instructionHash !== undefined && { instructionHash: r.instructionHash }),
-    ...(r.iocs !== undefined && { iocs: r.iocs }),
-    labels: r.labels ?? {},
-  };
+  } as Mutable<BehavioralEvent>;
+  if (r.sessionId !== undefined) {
+    event.sessionId = r.sessionId;
+  }
+  if (r.requesterId !== undefined) {
+    event.requesterId = r.requesterId;
+  }
+  event.timestamp = new Date(timestampMs).toISOString();
+  event.receivedAt = ctx.receivedAt.toISOString();
+  event.source =
+    ctx.origin === undefined
+      ? { channel: ctx.channel }
+      : { channel: ctx.channel, origin: ctx.origin };
+  event.type = r.type ?? 'custom';
+  event.action = r.action;
+  if (r.resource !== undefined) {
+    event.resource = r.resource;
+  }
+  event.outcome = r.outcome ?? 'ok';
+  if (r.latencyMs !== undefined) {
+    event.latencyMs = r.latencyMs;
+  }
+  if (r.bytesIn !== undefined) {
+    event.bytesIn = r.bytesIn;
+  }
+  if (r.bytesOut !== undefined) {
+    event.bytesOut = r.bytesOut;
+  }
+  if (r.parameters !== undefined) {
+    event.parameters = r.parameters;
+  }
+  if (r.result !== undefined) {
+    event.result = r.result;
+  }
+  event.parameterEntropy = shannonEntropy(parametersJson);
+  if (r.instructionHash !== undefined) {
+    event.instructionHash = r.instructionHash;
+  }
+  if (r.iocs !== undefined) {
+    event.iocs = r.iocs;
+  }
+  event.labels = r.labels ?? {};
   // The output contract is the one consumers enforce; never publish what they would dead-letter.
   const final = BehavioralEventContract.validate(event);
   return final.ok ? { ok: true, event: final.value } : final;
