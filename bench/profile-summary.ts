@@ -1,7 +1,7 @@
 // Prints where a V8 CPU profile's time went (see profile.ts). For the profiles
 // BENCH_CPU_PROF=<dir> makes the pipeline benchmarks write.
 // Usage: node scripts/run-ts.mjs bench/profile-summary.ts <file.cpuprofile> [top]
-//          [--within <function>] [--inclusive f,g,...]
+//          [--within <function>] [--inclusive f,g,...] [--json]
 import { summarizeProfile } from './profile';
 
 const args = process.argv.slice(2);
@@ -10,11 +10,15 @@ const option = (name: string): string | undefined => {
   return at >= 0 ? args.splice(at, 2)[1] : undefined;
 };
 const within = option('--within');
+const json = args.includes('--json');
+if (json) {
+  args.splice(args.indexOf('--json'), 1);
+}
 const inclusive = (option('--inclusive') ?? '').split(',').filter(Boolean);
 const [file, topArg] = args;
 if (file === undefined) {
   console.error(
-    'usage: profile-summary.ts <file.cpuprofile> [top] [--within <function>] [--inclusive f,g]',
+    'usage: profile-summary.ts <file.cpuprofile> [top] [--within <function>] [--inclusive f,g] [--json]',
   );
   process.exit(2);
 }
@@ -23,6 +27,11 @@ const s = summarizeProfile(file, {
   inclusive,
   top: Number(topArg ?? 25),
 });
+if (json) {
+  // One JSON line, for bench/run.mjs.
+  console.log(JSON.stringify(s));
+  process.exit(0);
+}
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`.padStart(6);
 console.log(
   `${file}${within === undefined ? '' : ` (within ${within})`}: ${s.sampledSeconds.toFixed(1)} s sampled; idle ${pct(s.idle)}, GC ${pct(s.gc)}, busy ${pct(s.busy)}`,

@@ -8,8 +8,16 @@
 //   BENCH_ONLY=monitor,latency npm run bench   re-measure some sections, keep the rest
 //   node bench/run.mjs --render                only re-render the page from latest.json
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   ensureDependencies,
@@ -165,14 +173,39 @@ function benchTs(entry, args) {
   return JSON.parse(out.stdout.trim().split('\n').at(-1));
 }
 
-async function benchIngest() {
+/** Functions whose inclusive share the ingest profile reports (see INGEST_COST_CENTRES in report.mjs). */
+const INGEST_COST_CENTRES = [
+  'recordsFromNdjson',
+  'normalizeRawEvent',
+  'inspectEvent',
+  'label',
+  'seen',
+  'mark',
+  'send',
+  'encode',
+];
+
+/**
+ * sentinel-ingest on `port`, the way the benchmark runs it; with a folder, under
+ * `node --cpu-prof` writing its profile there on exit.
+ */
+function startIngest(profileDir) {
   const server = spawn(
     process.execPath,
-    [join(ROOT, 'scripts/run-ts.mjs'), 'apps/sentinel-ingest/src/main.ts'],
+    [
+      ...(profileDir === undefined
+        ? []
+        : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--cpu-prof-name=ingest.cpuprofile']),
+      '-r',
+      '@swc-node/register',
+      join(ROOT, 'apps/sentinel-ingest/src/main.ts'),
+    ],
     {
       cwd: ROOT,
       env: {
         ...process.env,
+        SWC_NODE_PROJECT: join(ROOT, 'tsconfig.base.json'),
+        KAFKAJS_NO_PARTITIONER_WARNING: '1',
         PORT: String(port),
         HOST: '127.0.0.1',
         LOG_LEVEL: 'warn',
@@ -186,29 +219,48 @@ async function benchIngest() {
       stdio: ['ignore', 'inherit', 'inherit'],
     },
   );
+  const exited = new Promise((r) => server.on('exit', r));
+  return {
+    async ready() {
+      await waitReady(`http://127.0.0.1:${port}/readyz`);
+      const created = await fetch(`http://127.0.0.1:${port}/v1/api-keys`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ tenantId: 'bench', name: 'bench' }),
+      });
+      return (await created.json()).key;
+    },
+    async stop() {
+      server.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** One load run of `seconds` against the ingest on `port`. */
+function ingestLoad(key, seconds) {
+  const out = execFileSync(
+    process.execPath,
+    [
+      join(ROOT, 'bench/http-load.mjs'),
+      `http://127.0.0.1:${port}/v1/events`,
+      key,
+      String(seconds),
+      String(CONNECTIONS),
+      String(BATCH),
+    ],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
+  return JSON.parse(out);
+}
+
+async function benchIngest() {
+  const server = startIngest();
   try {
-    await waitReady(`http://127.0.0.1:${port}/readyz`);
-    const created = await fetch(`http://127.0.0.1:${port}/v1/api-keys`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ tenantId: 'bench', name: 'bench' }),
-    });
-    const { key } = await created.json();
+    const key = await server.ready();
     const results = [];
     for (let i = 0; i < RUNS; i++) {
-      const out = execFileSync(
-        process.execPath,
-        [
-          join(ROOT, 'bench/http-load.mjs'),
-          `http://127.0.0.1:${port}/v1/events`,
-          key,
-          String(SECONDS),
-          String(CONNECTIONS),
-          String(BATCH),
-        ],
-        { cwd: ROOT, encoding: 'utf8' },
-      );
-      const result = JSON.parse(out);
+      const result = ingestLoad(key, SECONDS);
       log(
         `ingest run ${i + 1}/${RUNS}: ${Math.round(result.eventsPerSecond)} events/s (p99 ${result.latencyP99Ms} ms per ${BATCH}-record request, non-2xx ${result.non2xx})`,
       );
@@ -216,8 +268,38 @@ async function benchIngest() {
     }
     return results;
   } finally {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.on('exit', r));
+    await server.stop();
+  }
+}
+
+/**
+ * An extra load run against an ingest under `node --cpu-prof` (not counted in
+ * the figures): where its time goes while requests flow, over the span of the
+ * samples under IntakeService.accept.
+ */
+async function profileIngest() {
+  if (PROFILE_SECONDS <= 0) {
+    return undefined;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'ward-bench-prof-'));
+  try {
+    const server = startIngest(dir);
+    try {
+      ingestLoad(await server.ready(), PROFILE_SECONDS);
+    } finally {
+      await server.stop();
+    }
+    return benchTs('bench/profile-summary.ts', [
+      join(dir, 'ingest.cpuprofile'),
+      12,
+      '--within',
+      'accept',
+      '--inclusive',
+      INGEST_COST_CENTRES.join(','),
+      '--json',
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -330,6 +412,12 @@ if (wanted('ingest')) {
     `ingest HTTP NDJSON: ${RUNS} runs of ${SECONDS} s, ${CONNECTIONS} connections, ${BATCH} records per request`,
   );
   const ingest = await benchIngest();
+  const ingestProfile = await profileIngest();
+  if (ingestProfile !== undefined) {
+    log(
+      `ingest profile: idle ${(ingestProfile.idle * 100).toFixed(0)}%, GC ${(ingestProfile.gc * 100).toFixed(0)}%, ${JSON.stringify(ingestProfile.inclusive)}`,
+    );
+  }
   log(`baseline: bare kafkajs producer, ${RUNS} runs of ${SECONDS} s, ${BATCH} records per send`);
   const baseline = benchProducer();
   const ingestStats = stats(ingest.map((r) => r.eventsPerSecond));
@@ -338,6 +426,7 @@ if (wanted('ingest')) {
     settings: { runs: RUNS, seconds: SECONDS, connections: CONNECTIONS, batch: BATCH },
     eventsPerSecond: ingestStats,
     requestP99Ms: stats(ingest.map((r) => r.latencyP99Ms)),
+    profile: ingestProfile,
     raw: ingest,
   };
   fresh.baselineProducer = { eventsPerSecond: baselineStats, raw: baseline };
