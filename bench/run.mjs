@@ -210,7 +210,7 @@ function startIngest(profileDir) {
         HOST: '127.0.0.1',
         LOG_LEVEL: 'warn',
         KAFKA_TOPIC_PREFIX: prefix,
-        REDIS_KEY_PREFIX: `${tag}:`,
+        REDIS_KEY_PREFIX: prefix,
         INGEST_ADMIN_TOKEN: adminToken,
         INGEST_RATE_LIMIT_EVENTS_PER_SECOND: '10000000',
         INGEST_RATE_LIMIT_BURST: '100000000',

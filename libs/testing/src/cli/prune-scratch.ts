@@ -1,12 +1,16 @@
+import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { infraEnv } from '../lib/infra-env';
 import { scratchNamesToPrune } from '../lib/scratch';
 
 /**
  * Deletes scratch topics and consumer groups (see lib/scratch.ts): those of the
- * run given as the first argument, and those of runs older than three hours.
- * Only names under `scratch.` are ever touched. It reaches the broker the way
- * the integration tests do (KAFKA_BROKERS, as `npm test` exports it).
+ * run given as the first argument, and those of runs older than three hours;
+ * and the run's Redis keys under `scratch.<run>.` (a benchmark's ingest leaves
+ * millions of dedup keys otherwise, each held for the dedup window). Only
+ * names under `scratch.` are ever touched. It reaches the broker and Redis the
+ * way the integration tests do (KAFKA_BROKERS and REDIS_URL, as `npm test`
+ * exports them).
  */
 async function main(): Promise<void> {
   const run = process.argv[2];
@@ -30,9 +34,32 @@ async function main(): Promise<void> {
     for (let i = 0; i < topics.length; i += 200) {
       await admin.deleteTopics({ topics: topics.slice(i, i + 200), timeout: 60_000 });
     }
-    console.log(`[ward] scratch: deleted ${topics.length} topics and ${groups.length} groups`);
+    const keys = run === undefined ? 0 : await deleteRedisKeys(`scratch.${run}.*`);
+    console.log(
+      `[ward] scratch: deleted ${topics.length} topics, ${groups.length} groups and ${keys} Redis keys`,
+    );
   } finally {
     await admin.disconnect();
+  }
+}
+
+/** Deletes the keys matching `pattern` (SCAN, then UNLINK in batches); returns how many. */
+async function deleteRedisKeys(pattern: string): Promise<number> {
+  const redis = new Redis(infraEnv().REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  await redis.connect();
+  try {
+    let deleted = 0;
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 10_000);
+      cursor = next;
+      if (keys.length > 0) {
+        deleted += await redis.unlink(...keys);
+      }
+    } while (cursor !== '0');
+    return deleted;
+  } finally {
+    redis.disconnect();
   }
 }
 
