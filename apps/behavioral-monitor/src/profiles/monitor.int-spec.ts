@@ -376,7 +376,7 @@ describe('behavioral-monitor against the real broker, PostgreSQL and Redis', () 
     expect((critical.value as ThreatAlert).agentId).toBe('nul-burst');
   });
 
-  it('keeps a cooldown across a restart that finds Redis empty: it is checkpointed with the profile', async () => {
+  it('keeps a cooldown across a restart that finds Redis empty: it is checkpointed with the profile (an unreadable one is dropped)', async () => {
     const agentId = 'restart-burst';
     const all = events(agentId, [8, 9, 8, 60, 70]);
     const secondBurstAt = START + 4 * WINDOW;
@@ -417,14 +417,23 @@ describe('behavioral-monitor against the real broker, PostgreSQL and Redis', () 
     } finally {
       redis.disconnect();
     }
+    // And another agent's checkpointed cooldowns are unreadable (written by hand).
+    const corrupted = await pg.query(
+      `UPDATE agent_profiles SET cooldowns = '[["call_rate_spike:medium", "soon", 0]]'
+        WHERE consumer_group = $1 AND tenant_id = $2 AND agent_id = 'steady'`,
+      [config.consumerGroup, tenant],
+    );
+    expect(corrupted.rowCount).toBe(1);
     await startApp();
 
-    // The second burst, inside the cooldowns the first one opened, then waits
-    // until the monitor has checkpointed everything on the topic.
+    // The second burst, inside the cooldowns the first one opened, and more
+    // of that other agent; then waits until the monitor has checkpointed
+    // everything on the topic.
     await publish(
       all.filter((e) => Date.parse(e.timestamp) >= secondBurstAt),
       50,
     );
+    await publish(events('steady', [0, 0, 0, 0, 0, 8]), 8);
     const kafka = createKafka({
       brokers: env.KAFKA_BROKERS.split(','),
       clientId: 'test',
@@ -458,5 +467,14 @@ describe('behavioral-monitor against the real broker, PostgreSQL and Redis', () 
     // The first burst's three alerts (a re-publication carries the same id), nothing more.
     const distinct = new Map(alertsOf().map((a) => [a.alertId, a.severity]));
     expect([...distinct.values()]).toEqual(['medium', 'high', 'critical']);
+    // The unreadable cooldowns were dropped, not a stalled partition: that
+    // agent's new events were profiled and checkpointed.
+    const { rows } = await pg.query<{ cooldowns: unknown; last_event_at: Date }>(
+      `SELECT cooldowns, last_event_at FROM agent_profiles
+        WHERE consumer_group = $1 AND tenant_id = $2 AND agent_id = 'steady'`,
+      [config.consumerGroup, tenant],
+    );
+    expect(rows[0]!.cooldowns).toBeNull();
+    expect(rows[0]!.last_event_at.getTime()).toBeGreaterThanOrEqual(START + 5 * WINDOW);
   });
 });

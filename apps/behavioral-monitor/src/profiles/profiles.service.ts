@@ -394,7 +394,7 @@ export class ProfilesService {
         profile,
         lastEventMs: profile.maxTs,
       });
-      const open = deserializeCooldowns(row.cooldowns);
+      const open = this.restoredCooldowns(partition, row.cooldowns);
       if (open !== null) {
         cooldowns.set(key, open);
       }
@@ -651,6 +651,23 @@ export class ProfilesService {
       }
     }
     return { profiled: fresh.length - duplicates, late, duplicates, windowsClosed };
+  }
+
+  /**
+   * An agent's checkpointed cooldowns. One that cannot be read (written by
+   * hand, say) is dropped with a warning rather than stalling the partition:
+   * at worst the agent's next alert of a detector comes before its cooldown
+   * would have ended.
+   */
+  private restoredCooldowns(partition: number, stored: unknown): AgentCooldowns | null {
+    try {
+      return deserializeCooldowns(stored);
+    } catch (error) {
+      this.logger.warn(
+        `partition ${partition}: dropped the unreadable cooldowns of one agent (${(error as Error).message})`,
+      );
+      return null;
+    }
   }
 
   /**
