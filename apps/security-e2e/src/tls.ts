@@ -40,44 +40,19 @@ export function makeTestPki(dir: string, name = 'ward-test'): TestPki {
     '-out',
     'ca.pem',
   );
-  openssl(
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-subj',
-    '/CN=127.0.0.1',
-    '-keyout',
-    'server.raw.key',
-    '-out',
-    'server.csr',
-  );
-  writeFileSync(join(dir, 'san.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.pem',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '1',
-    '-extfile',
-    'san.cnf',
-    '-out',
-    'server.pem',
-  );
-  // PKCS#8, the one private-key form every server here (Kafka's PEM store included) reads.
-  openssl('pkcs8', '-topk8', '-nocrypt', '-in', 'server.raw.key', '-out', 'server.key');
+  const server = issueCertificate(dir, {
+    base: 'server',
+    subject: '/CN=127.0.0.1',
+    extensions: 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    caFile: 'ca.pem',
+    caKeyFile: 'ca.key',
+  });
   return {
     dir,
     caFile: join(dir, 'ca.pem'),
     caKeyFile: join(dir, 'ca.key'),
-    certFile: join(dir, 'server.pem'),
-    keyFile: join(dir, 'server.key'),
+    certFile: server.certFile,
+    keyFile: server.keyFile,
     ca: readFileSync(join(dir, 'ca.pem'), 'utf8'),
   };
 }
@@ -87,48 +62,69 @@ export function makeTestPki(dir: string, name = 'ward-test'): TestPki {
  * signed by the PKI's CA, written next to it.
  */
 export function issueClientCertificate(pki: TestPki, name: string): ClientCertificate {
-  const openssl = (...args: string[]) =>
-    execFileSync('openssl', args, { cwd: pki.dir, stdio: 'pipe' });
-  const base = `client-${name}`;
-  openssl(
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-subj',
-    `/CN=${name}`,
-    '-keyout',
-    `${base}.raw.key`,
-    '-out',
-    `${base}.csr`,
-  );
-  writeFileSync(join(pki.dir, `${base}.cnf`), 'extendedKeyUsage=clientAuth\n');
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    `${base}.csr`,
-    '-CA',
-    pki.caFile,
-    '-CAkey',
-    pki.caKeyFile,
-    '-CAcreateserial',
-    '-days',
-    '1',
-    '-extfile',
-    `${base}.cnf`,
-    '-out',
-    `${base}.pem`,
-  );
-  openssl('pkcs8', '-topk8', '-nocrypt', '-in', `${base}.raw.key`, '-out', `${base}.key`);
-  const certFile = join(pki.dir, `${base}.pem`);
-  const keyFile = join(pki.dir, `${base}.key`);
+  const { certFile, keyFile } = issueCertificate(pki.dir, {
+    base: `client-${name}`,
+    subject: `/CN=${name}`,
+    extensions: 'extendedKeyUsage=clientAuth',
+    caFile: pki.caFile,
+    caKeyFile: pki.caKeyFile,
+  });
   return {
     certFile,
     keyFile,
     cert: readFileSync(certFile, 'utf8'),
     key: readFileSync(keyFile, 'utf8'),
   };
+}
+
+/**
+ * A key and a certificate for `subject` with `extensions`, signed by the CA
+ * (valid a day), written in `dir` as `<base>.pem` and `<base>.key` (PKCS#8,
+ * the one private-key form every server here, Kafka's PEM store included, reads).
+ */
+function issueCertificate(
+  dir: string,
+  c: {
+    readonly base: string;
+    readonly subject: string;
+    readonly extensions: string;
+    readonly caFile: string;
+    readonly caKeyFile: string;
+  },
+): { certFile: string; keyFile: string } {
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  openssl(
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-subj',
+    c.subject,
+    '-keyout',
+    `${c.base}.raw.key`,
+    '-out',
+    `${c.base}.csr`,
+  );
+  writeFileSync(join(dir, `${c.base}.cnf`), `${c.extensions}\n`);
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    `${c.base}.csr`,
+    '-CA',
+    c.caFile,
+    '-CAkey',
+    c.caKeyFile,
+    '-CAcreateserial',
+    '-days',
+    '1',
+    '-extfile',
+    `${c.base}.cnf`,
+    '-out',
+    `${c.base}.pem`,
+  );
+  openssl('pkcs8', '-topk8', '-nocrypt', '-in', `${c.base}.raw.key`, '-out', `${c.base}.key`);
+  return { certFile: join(dir, `${c.base}.pem`), keyFile: join(dir, `${c.base}.key`) };
 }
 
 /** The certificate chain a PostgreSQL server presents (STARTTLS), as PEM. */
