@@ -97,10 +97,10 @@ describe('Redis stores', () => {
 
   it('dedup: reports what was marked, per scope, and expires', async () => {
     const sut = new DedupStore(redis);
-    expect(await sut.seen(tenant, ['a', 'b'])).toEqual([false, false]);
-    await sut.mark(tenant, ['a'], 60_000);
-    expect(await sut.seen(tenant, ['a', 'b'])).toEqual([true, false]);
-    expect(await sut.seen(`${tenant}-other`, ['a'])).toEqual([false]);
+    expect(await sut.seenKeys(DedupStore.keys(tenant, ['a', 'b']))).toEqual([false, false]);
+    await sut.markKeys(DedupStore.keys(tenant, ['a']), 60_000);
+    expect(await sut.seenKeys(DedupStore.keys(tenant, ['a', 'b']))).toEqual([true, false]);
+    expect(await sut.seenKeys(DedupStore.keys(`${tenant}-other`, ['a']))).toEqual([false]);
     expect(await redis.pttl(DedupStore.key(tenant, 'a'))).toBeGreaterThan(0);
   });
 
@@ -109,12 +109,14 @@ describe('Redis stores', () => {
     const scope = `${tenant}-batch`;
     const ids = Array.from({ length: 4500 }, (_, i) => `b${i}`);
     // Every third id marked, across the chunk boundaries (2,000 keys a command).
-    await sut.mark(
-      scope,
-      ids.filter((_, i) => i % 3 === 0),
+    await sut.markKeys(
+      DedupStore.keys(
+        scope,
+        ids.filter((_, i) => i % 3 === 0),
+      ),
       60_000,
     );
-    const seen = await sut.seen(scope, ids);
+    const seen = await sut.seenKeys(DedupStore.keys(scope, ids));
     expect(seen).toHaveLength(4500);
     expect(seen.every((s, i) => s === (i % 3 === 0))).toBe(true);
     expect(await redis.pttl(DedupStore.key(scope, 'b4497'))).toBeGreaterThan(50_000);

@@ -76,11 +76,6 @@ export class DedupStore {
     return ids.map((id) => DedupStore.key(scope, id));
   }
 
-  /** For each id, whether it was already marked in `scope`. */
-  async seen(scope: string, ids: readonly string[]): Promise<boolean[]> {
-    return this.seenKeys(DedupStore.keys(scope, ids));
-  }
-
   /** For each key (DedupStore.keys), whether it was already marked. */
   async seenKeys(keys: readonly string[]): Promise<boolean[]> {
     if (keys.length === 0) {
@@ -98,10 +93,6 @@ export class DedupStore {
       }
       return (values as (string | null)[]).map((v) => v !== null);
     });
-  }
-
-  async mark(scope: string, ids: readonly string[], ttlMs: number): Promise<void> {
-    await this.markKeys(DedupStore.keys(scope, ids), ttlMs);
   }
 
   /** Marks keys (DedupStore.keys) for `ttlMs`. */
